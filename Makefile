@@ -1,0 +1,32 @@
+# Needs nothing but python3 and make: the venv and every tool come from the project's own files.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-test
+
+.PHONY: test lint typecheck unit demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check plexy_async tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict plexy_async
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+demo: $(STAMP)
+	$(BIN)/python -m plexy_async demo
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

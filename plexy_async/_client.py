@@ -1,0 +1,347 @@
+"""PlexyClient: configuration, the session pool, services, and the one request path."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import warnings
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+from urllib.parse import quote
+
+import aiohttp
+
+from . import _protocol
+from ._config import (
+    ClientConfig,
+    Environment,
+    PoolLimits,
+    RequestOptions,
+    RetryPolicy,
+    Timeouts,
+)
+from ._converter import structure, unstructure
+from ._retry import Call, retry_on_status
+from ._routes import Route, Surface
+from ._transport import RawResponse, SessionPool, client_timeout, origin_of, send
+from .errors import (
+    ClientClosedError,
+    InvalidRequestError,
+    OutcomeUnknownError,
+    PlexyError,
+    ResponseDecodeError,
+    _CallContext,
+)
+from .models.common import APIResponse, ResponseMeta
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .resources.checkout import PaymentMethodsService, PaymentsService, SessionsService
+
+_log = logging.getLogger("plexy_async")
+T = TypeVar("T")
+
+
+class PlexyClient:
+    """The asyncio client for both Plexy API surfaces.
+
+    ::
+
+        async with PlexyClient(api_key="...") as plexy:
+            payment = await plexy.payments.create(...)
+
+    Configuration comes from keyword arguments, then ``PLEXY_API_KEY``, ``PLEXY_BASE_URL`` and
+    ``PLEXY_ENVIRONMENT`` (live or sandbox). Pass ``session=`` to use your own
+    ``aiohttp.ClientSession``: it is used as is and never closed by the client.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        environment: Environment | str | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        pool: PoolLimits | None = None,
+        session: aiohttp.ClientSession | None = None,
+        trace_configs: Iterable[aiohttp.TraceConfig] = (),
+        config: ClientConfig | None = None,
+    ) -> None:
+        self.config = config or ClientConfig.resolve(
+            api_key=api_key,
+            base_url=base_url,
+            environment=environment,
+            retry=retry,
+            timeouts=timeouts,
+            pool=pool,
+        )
+        key = self.config.api_key.reveal()
+        self._headers = {
+            surface: _protocol.base_headers(surface, key, self.config.user_agent)
+            for surface in Surface
+        }
+        self._origin = origin_of(self.config.base_url)
+        self._pool = SessionPool(self.config.pool, session=session, trace_configs=trace_configs)
+        self._client_timeout = client_timeout(self.config.timeouts)
+        self._closed = False
+        self._send = retry_on_status(self._attempt)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> PlexyClient:
+        self._ensure_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the sessions this client created (never a borrowed one). Safe to call twice."""
+        self._closed = True
+        await self._pool.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError("this PlexyClient is closed; create a new one")
+
+    def __del__(self) -> None:
+        # Never any I/O in a finaliser: warn about the leak, as aiohttp itself does.
+        pool = getattr(self, "_pool", None)
+        if pool is not None and pool.owned_sessions:
+            warnings.warn(
+                "PlexyClient was not closed: use 'async with' or 'await client.aclose()'",
+                ResourceWarning,
+                stacklevel=1,
+            )
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<PlexyClient {self.config.base_url} {self.config.environment.value} {state}>"
+
+    __str__ = __repr__
+
+    # -- services ----------------------------------------------------------------------------
+
+    @cached_property
+    def payment_methods(self) -> PaymentMethodsService:
+        from .resources.checkout import PaymentMethodsService
+
+        return PaymentMethodsService(self)
+
+    @cached_property
+    def payments(self) -> PaymentsService:
+        from .resources.checkout import PaymentsService
+
+        return PaymentsService(self)
+
+    @cached_property
+    def sessions(self) -> SessionsService:
+        from .resources.checkout import SessionsService
+
+        return SessionsService(self)
+
+    # -- the request path --------------------------------------------------------------------
+
+    @overload
+    async def request(
+        self,
+        route: Route,
+        response_type: type[T],
+        *,
+        body: Any = None,
+        path_params: Mapping[str, str] | None = None,
+        query: Mapping[str, str | int | bool | None] | None = None,
+        idempotency_key: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        route: Route,
+        response_type: None,
+        *,
+        body: Any = None,
+        path_params: Mapping[str, str] | None = None,
+        query: Mapping[str, str | int | bool | None] | None = None,
+        idempotency_key: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+
+    async def request(
+        self,
+        route: Route,
+        response_type: type[T] | None,
+        *,
+        body: Any = None,
+        path_params: Mapping[str, str] | None = None,
+        query: Mapping[str, str | int | bool | None] | None = None,
+        idempotency_key: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> T | None:
+        """Send one API call (with retries) and structure its response into ``response_type``."""
+        call = self._prepare(route, body, path_params, query, idempotency_key, options)
+        try:
+            raw = await self._send(call)
+            return self._parse(raw, call, response_type)
+        except PlexyError as exc:
+            final = _with_context(exc, call)
+            if final is exc:
+                raise
+            raise final from exc
+
+    def _prepare(
+        self,
+        route: Route,
+        body: Any,
+        path_params: Mapping[str, str] | None,
+        query: Mapping[str, str | int | bool | None] | None,
+        idempotency_key: str | None,
+        options: RequestOptions | None,
+    ) -> Call:
+        """Everything fixed before the first attempt: URL, headers, body, idempotency key."""
+        self._ensure_open()
+        path = route.format(**_path_params(path_params)) if path_params else route.full_path
+        headers = self._headers[route.surface]
+        key: str | None = None
+        if route.sends_idempotency_key:
+            if idempotency_key is None:
+                key = _protocol.new_idempotency_key()
+            else:
+                key = _protocol.validate_idempotency_key(idempotency_key)
+            headers = {**headers, "Idempotency-Key": key}
+        elif idempotency_key is not None:
+            raise InvalidRequestError(f"{route.name} does not take an idempotency key")
+        data = None if body is None else json.dumps(unstructure(body), separators=(",", ":"))
+        timeouts = self.config.timeouts
+        retry = self.config.retry
+        if options is not None:
+            timeouts = options.timeouts or timeouts
+            retry = options.retry or retry
+        return Call(
+            route=route,
+            url=self.config.base_url + path,
+            path=path,
+            headers=headers,
+            data=None if data is None else data.encode(),
+            params=_query(query) if query else None,
+            idempotency_key=key,
+            retry=retry,
+            timeouts=timeouts,
+            client_timeout=(
+                self._client_timeout
+                if timeouts is self.config.timeouts
+                else client_timeout(timeouts)
+            ),
+        )
+
+    async def _attempt(self, call: Call) -> RawResponse:
+        """Exactly one HTTP attempt; an error status becomes a typed error here."""
+        self._ensure_open()
+        call.attempts += 1
+        started = time.monotonic()
+        try:
+            raw = await send(
+                self._pool.session_for(self._origin),
+                call.route.method,
+                call.url,
+                headers=call.headers,
+                data=call.data,
+                params=call.params,
+                timeouts=call.client_timeout,
+                max_bytes=self.config.pool.max_response_bytes,
+            )
+        except PlexyError as exc:
+            if _log.isEnabledFor(logging.DEBUG):
+                _log_attempt(call, type(exc).__name__, None, time.monotonic() - started)
+            raise
+        if _log.isEnabledFor(logging.DEBUG):
+            request_id = _protocol.request_id_from(raw.headers)
+            _log_attempt(call, raw.status, request_id, time.monotonic() - started)
+        if raw.status >= 300:
+            raise _protocol.error_for(raw.status, raw.body, raw.headers)
+        return raw
+
+    def _parse(self, raw: RawResponse, call: Call, response_type: type[T] | None) -> T | None:
+        if response_type is None:
+            return None
+        try:
+            doc = json.loads(raw.body)
+        except ValueError:
+            raise ResponseDecodeError(
+                f"HTTP {raw.status} response is not valid JSON: "
+                f"{_protocol.clean_snippet(raw.body, 80) or 'empty body'}",
+                status=raw.status,
+            ) from None
+        result = structure(doc, response_type)
+        if isinstance(result, APIResponse):
+            result._attach_meta(
+                ResponseMeta(
+                    status=raw.status,
+                    request_id=_protocol.request_id_from(raw.headers),
+                    idempotency_key=call.idempotency_key,
+                    attempts=call.attempts,
+                )
+            )
+        return result
+
+
+def _with_context(exc: PlexyError, call: Call) -> PlexyError:
+    """Fill in the call's context, and turn a possibly-delivered write into OutcomeUnknownError."""
+    if getattr(exc, "maybe_sent", False) and call.route.sends_idempotency_key:
+        exc = OutcomeUnknownError(
+            f"{call.method} {call.path}: outcome unknown after {call.attempts} attempt(s) "
+            f"({exc.message}); retry with idempotency_key={call.idempotency_key!r} to learn it "
+            "safely",
+        )
+    if isinstance(exc, _CallContext):
+        exc.method = call.method
+        exc.path = call.path
+        exc.idempotency_key = call.idempotency_key
+        exc.attempts = call.attempts
+    return exc
+
+
+def _path_params(params: Mapping[str, str]) -> dict[str, str]:
+    out = {}
+    for name, value in params.items():
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidRequestError(f"{name} must be a non-empty string, got {value!r}")
+        out[name] = quote(value, safe="")
+    return out
+
+
+def _query(query: Mapping[str, str | int | bool | None]) -> dict[str, str]:
+    out = {}
+    for name, value in query.items():
+        if value is None:
+            continue
+        out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return out
+
+
+def _log_attempt(call: Call, outcome: int | str, request_id: str | None, seconds: float) -> None:
+    """One DEBUG line per attempt: never headers, never bodies (API key, card data)."""
+    _log.debug(
+        "%s %s -> %s attempt=%d duration_ms=%.1f request_id=%s idempotency_key=%s",
+        call.method,
+        call.path,
+        outcome,
+        call.attempts,
+        seconds * 1000.0,
+        request_id,
+        call.idempotency_key,
+    )

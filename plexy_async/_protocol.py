@@ -1,0 +1,243 @@
+"""Pure protocol functions: headers, idempotency keys, error bodies, Retry-After.
+
+No I/O and no event loop here, so every rule is testable on its own.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import json
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any, Final
+
+from . import errors
+from ._routes import Surface
+from .errors import APIStatusError, ErrorDetail, InvalidRequestError
+
+# ---------------------------------------------------------------------------------------------
+# Headers
+
+REQUEST_ID_HEADERS: Final = ("x-request-id", "request-id", "x-plexy-request-id")
+
+
+def base_headers(surface: Surface, api_key: str, user_agent: str) -> dict[str, str]:
+    """The headers every request on ``surface`` sends; built once per client."""
+    auth = {"x-api-key": api_key} if surface is Surface.CHECKOUT else {"Authorization": api_key}
+    return {
+        **auth,
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": user_agent,
+    }
+
+
+def request_id_from(headers: Mapping[str, str]) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Idempotency keys
+
+MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
+
+
+def new_idempotency_key() -> str:
+    """A fresh key: 36 characters, inside the 64 that Adyen-style APIs allow."""
+    return "plx_" + uuid.uuid4().hex
+
+
+def validate_idempotency_key(key: str) -> str:
+    """Reject a caller's key that the server would refuse or mangle, before anything is sent."""
+    if not isinstance(key, str):
+        raise InvalidRequestError(f"idempotency_key must be a str, not {type(key).__name__}")
+    if not key:
+        raise InvalidRequestError("idempotency_key must not be empty")
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise InvalidRequestError(
+            f"idempotency_key is {len(key)} characters; at most {MAX_IDEMPOTENCY_KEY_LENGTH}"
+        )
+    if not key.isascii() or not key.isprintable():
+        raise InvalidRequestError(
+            "idempotency_key must be printable ASCII (no control or non-ASCII characters)"
+        )
+    return key
+
+
+# ---------------------------------------------------------------------------------------------
+# Retry-After
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None
+    return max(0.0, seconds)
+
+
+# ---------------------------------------------------------------------------------------------
+# Error bodies: every shape in API.md, one parser
+
+SNIPPET_LENGTH: Final = 240
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
+_SPACE = re.compile(r"\s+")
+_CARD_NUMBER = re.compile(r"\b(\d{6})\d{3,9}(\d{4})\b")
+
+
+def clean_snippet(body: bytes, limit: int = SNIPPET_LENGTH) -> str:
+    """A short, single-line, tag-free excerpt of a body, with card numbers masked."""
+    text = body[: limit * 8].decode("utf-8", errors="replace")
+    text = html.unescape(_TAGS.sub(" ", text))
+    text = _SPACE.sub(" ", text).strip()
+    text = _CARD_NUMBER.sub(r"\1******\2", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
+
+
+def _field_errors(value: Any) -> dict[str, list[str]]:
+    """``{"field": ["required"]}`` (RFC 7807), or a list of ``{"field", "message"}`` items."""
+    if isinstance(value, dict):
+        return {
+            str(k): [str(m) for m in v] if isinstance(v, list) else [str(v)]
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        out: dict[str, list[str]] = {}
+        for item in value:
+            if isinstance(item, dict):
+                name = _text(item.get("field") or item.get("param") or item.get("name")) or ""
+                out.setdefault(name, []).append(_text(item.get("message")) or "invalid")
+        return out
+    return {}
+
+
+def _from_checkout(err: dict[str, Any]) -> ErrorDetail:
+    return ErrorDetail(
+        type=_text(err.get("type")),
+        code=_text(err.get("code")),
+        message=_text(err.get("message")),
+        param=_text(err.get("param")),
+        decline_code=_text(err.get("decline_code")),
+        request_id=_text(err.get("request_id")),
+        field_errors=_field_errors(err.get("errors")),
+    )
+
+
+def _from_problem(doc: dict[str, Any]) -> ErrorDetail:
+    metadata = doc.get("errors_metadata")
+    return ErrorDetail(
+        type=_text(doc.get("type")),
+        code=_text(doc.get("title")),
+        message=_text(doc.get("detail")) or _text(doc.get("title")),
+        field_errors=_field_errors(doc.get("errors")),
+        metadata=metadata if isinstance(metadata, dict) else {},
+    )
+
+
+def _from_flat(doc: dict[str, Any]) -> ErrorDetail:
+    """Pay API, Adyen-style and message-only bodies share one flat layout."""
+    error = doc.get("error")
+    return ErrorDetail(
+        type=_text(doc.get("type")) or _text(doc.get("errorType")),
+        code=_text(doc.get("code")) or _text(doc.get("errorCode")) or _text(error),
+        message=_text(doc.get("message")) or _text(doc.get("detail")),
+        param=_text(doc.get("source")) or _text(doc.get("param")),
+        request_id=_text(doc.get("request_id")) or _text(doc.get("pspReference")),
+        field_errors=_field_errors(doc.get("errors")),
+    )
+
+
+def parse_error_body(body: bytes) -> ErrorDetail | None:
+    """The error detail of a JSON error body in any documented shape; None for non-JSON."""
+    if not body.strip():
+        return None
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    if isinstance(doc.get("error"), dict):
+        return _from_checkout(doc["error"])
+    if "title" in doc and ("type" in doc or "status" in doc):
+        return _from_problem(doc)
+    return _from_flat(doc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Status -> error class: the one table
+
+STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
+    400: errors.BadRequestError,
+    401: errors.AuthenticationError,
+    402: errors.CardError,
+    403: errors.PermissionDeniedError,
+    404: errors.NotFoundError,
+    405: errors.MethodNotAllowedError,
+    408: errors.RequestTimeoutError,
+    409: errors.ConflictError,
+    422: errors.UnprocessableEntityError,
+    429: errors.RateLimitError,
+}
+
+
+def error_class(status: int) -> type[APIStatusError]:
+    if status in STATUS_ERRORS:
+        return STATUS_ERRORS[status]
+    if 300 <= status < 400:
+        return errors.RedirectError
+    if status >= 500:
+        return errors.ServerError
+    return APIStatusError
+
+
+def error_for(
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    **context: Any,
+) -> APIStatusError:
+    """The typed error for an error response, with its parsed detail and a cleaned snippet."""
+    detail = parse_error_body(body)
+    snippet = clean_snippet(body)
+    cls = error_class(status)
+    summary = (detail.message if detail else None) or snippet or "no body"
+    code = f" [{detail.code}]" if detail and detail.code else ""
+    request_id = request_id_from(headers) or (detail.request_id if detail else None)
+    message = f"HTTP {status}{code}: {summary}"
+    if cls is errors.RedirectError:
+        message = f"HTTP {status}: redirect not followed (redirects are never followed)"
+    return cls(
+        message,
+        status=status,
+        detail=detail,
+        body_snippet=snippet,
+        request_id=request_id,
+        retry_after=parse_retry_after(headers.get("Retry-After")),
+        **context,
+    )

@@ -1,0 +1,150 @@
+"""The async retry decorator, keyed off status ranges, built on ``backoff``.
+
+It wraps exactly one attempt and decides, from the error alone and the call's policy:
+
+* a status in ``RetryPolicy.retry_statuses`` (408, 429, 500, 502, 503, 504 by default) is retried;
+  a ``Retry-After`` is honoured when it fits in the remaining deadline, otherwise we give up;
+* a request that never left (refused, DNS, connect timeout) is always retried;
+* a request that may have reached the server (disconnect, cut-off body, read timeout) is retried
+  only when the call is idempotent: GET/DELETE, or a POST carrying an idempotency key;
+* TLS failures and every other status are never retried.
+
+Waits grow exponentially with full jitter; the whole call, waits included, is bounded by
+``Timeouts.deadline``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextlib import aclosing
+from typing import Any, TypeVar
+
+import aiohttp
+import attrs
+import backoff
+
+from ._config import RetryPolicy, Timeouts
+from ._routes import Route
+from .errors import APIConnectionError, APIStatusError, APITimeoutError, PlexyError, TLSError
+
+_log = logging.getLogger("plexy_async")
+T = TypeVar("T")
+
+
+@attrs.define(slots=True, repr=False)
+class Call:
+    """One logical API call: fixed before the first attempt, shared by every retry."""
+
+    route: Route
+    url: str
+    path: str
+    headers: dict[str, str]
+    data: bytes | None
+    params: dict[str, str] | None
+    idempotency_key: str | None
+    retry: RetryPolicy
+    timeouts: Timeouts
+    client_timeout: aiohttp.ClientTimeout
+    attempts: int = 0
+    started: float = attrs.field(factory=time.monotonic)
+
+    @property
+    def method(self) -> str:
+        return self.route.method
+
+    @property
+    def idempotent(self) -> bool:
+        return self.route.method in ("GET", "DELETE") or self.idempotency_key is not None
+
+    def remaining(self) -> float:
+        return self.timeouts.deadline - (time.monotonic() - self.started)
+
+    def __repr__(self) -> str:  # never the headers: they hold the API key
+        return f"<Call {self.route.method} {self.path} attempts={self.attempts}>"
+
+
+def should_retry(exc: BaseException, call: Call) -> bool:
+    if isinstance(exc, APIStatusError):
+        if exc.status not in call.retry.retry_statuses:
+            return False
+        wait = exc.retry_after if call.retry.respect_retry_after else None
+        return wait is None or wait <= call.remaining()
+    if isinstance(exc, TLSError):
+        return False
+    if isinstance(exc, APIConnectionError):
+        return not exc.maybe_sent or call.idempotent
+    return False
+
+
+def _waits(*, policy: RetryPolicy) -> Generator[float, Any, None]:
+    """Backoff's wait generator: it is sent the failed attempt's exception."""
+    exc = yield 0.0
+    delay = policy.initial_delay
+    while True:
+        retry_after = getattr(exc, "retry_after", None) if policy.respect_retry_after else None
+        if retry_after is not None:
+            wait = float(retry_after)
+        else:
+            wait = random.uniform(0.0, delay) if policy.jitter else delay
+        exc = yield wait
+        delay = min(delay * policy.multiplier, policy.max_delay)
+
+
+async def _log_backoff(details: Any) -> None:
+    if _log.isEnabledFor(logging.DEBUG):
+        exc = details.get("exception")
+        _log.debug(
+            "retrying in %.3fs after attempt %d failed: %s",
+            details.get("wait", 0.0),
+            details.get("tries", 0),
+            type(exc).__name__,
+        )
+
+
+def _attempts(call: Call, policy: RetryPolicy) -> AsyncGenerator[backoff.Attempt, None]:
+    return backoff.aretry_context(
+        PlexyError,
+        _waits,
+        max_tries=policy.max_attempts,
+        max_time=call.timeouts.deadline,
+        jitter=None,  # _waits jitters itself: a server's Retry-After is never jittered
+        giveup=lambda exc: not should_retry(exc, call),
+        on_try=(),
+        on_success=(),
+        on_backoff=(_log_backoff,),
+        on_giveup=(),
+        raise_on_giveup=True,
+        logger=None,  # backoff's own log lines would go to its logger; ours say less
+        policy=policy,
+    )
+
+
+def retry_on_status(attempt: Callable[[Call], Awaitable[T]]) -> Callable[[Call], Awaitable[T]]:
+    """Decorate a single attempt with the call's retry policy and overall deadline."""
+
+    @functools.wraps(attempt)
+    async def run(call: Call) -> T:
+        policy = call.retry
+        result: T
+        try:
+            async with (
+                asyncio.timeout(call.timeouts.deadline),
+                aclosing(_attempts(call, policy)) as attempts,
+            ):
+                async for attempt_ in attempts:
+                    with attempt_:
+                        result = await attempt(call)
+        except TimeoutError:
+            raise APITimeoutError(
+                f"the call's deadline of {call.timeouts.deadline:g}s passed "
+                f"after {call.attempts} attempt(s)",
+                maybe_sent=call.attempts > 0,
+            ) from None
+        return result
+
+    return run

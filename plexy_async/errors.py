@@ -1,0 +1,278 @@
+"""Every error plexy_async raises.
+
+Nothing from aiohttp, ``json`` or ``asyncio`` (bar ``CancelledError``) escapes the client: the
+transport translates it into one of these, in one place.
+
+::
+
+    PlexyError
+    ├── ConfigurationError            bad client settings (missing API key, bad base URL)
+    ├── InvalidRequestError           bad call arguments, caught before anything is sent
+    ├── ClientClosedError             the client was used after aclose()
+    ├── APIConnectionError            the network failed; no HTTP status was received
+    │   ├── ConnectError              the request never left (refused, DNS): always safe to retry
+    │   ├── TLSError                  certificate or TLS failure: never retried
+    │   ├── APITimeoutError           an attempt timed out, or the overall deadline passed
+    │   └── OutcomeUnknownError       the request may have reached the server; carries the
+    │                                 idempotency key so the caller can retry safely
+    ├── ResponseError                 a response arrived but cannot be used
+    │   ├── ResponseTooLargeError     the body exceeded the configured size cap
+    │   ├── ResponseDecodeError       the body is not the JSON it claims to be
+    │   └── ResponseValidationError   valid JSON that does not fit the response model
+    └── APIStatusError                an HTTP status >= 300 (carries status, detail, snippet)
+        ├── RedirectError             3xx: redirects are never followed
+        ├── BadRequestError           400
+        ├── AuthenticationError       401
+        ├── CardError                 402
+        ├── PermissionDeniedError     403
+        ├── NotFoundError             404
+        ├── MethodNotAllowedError     405
+        ├── RequestTimeoutError       408
+        ├── ConflictError             409 (idempotency conflict or a request still in flight)
+        ├── UnprocessableEntityError  422
+        ├── RateLimitError            429, with ``retry_after``
+        └── ServerError               5xx
+
+Messages never contain the API key: errors are built from parsed fields, never from request
+headers, and ``repr()`` shows only what ``str()`` shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen(kw_only=True)
+class ErrorDetail:
+    """The error body, parsed from whichever shape the server used (see ``_protocol``)."""
+
+    type: str | None = None
+    code: str | None = None
+    message: str | None = None
+    param: str | None = None
+    decline_code: str | None = None
+    request_id: str | None = None
+    field_errors: dict[str, list[str]] = attrs.field(factory=dict)
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+
+
+class PlexyError(Exception):
+    """Base class of every error raised by plexy_async."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class ConfigurationError(PlexyError, ValueError):
+    """The client's settings are unusable (for example: no API key)."""
+
+
+class InvalidRequestError(PlexyError, ValueError):
+    """A call's arguments are invalid; nothing was sent."""
+
+
+class ClientClosedError(PlexyError, RuntimeError):
+    """The client was used after ``aclose()``."""
+
+
+class _CallContext(PlexyError):
+    """Errors raised for a call carry what the caller needs to follow it up."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        idempotency_key: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.idempotency_key = idempotency_key
+        self.attempts = attempts
+
+
+class APIConnectionError(_CallContext):
+    """No HTTP status was received.
+
+    ``maybe_sent`` tells whether the request may have reached the server: only then can a retry
+    without an idempotency key repeat a side effect.
+    """
+
+    maybe_sent: bool = True
+
+    def __init__(self, message: str, *, maybe_sent: bool | None = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        if maybe_sent is not None:
+            self.maybe_sent = maybe_sent
+
+
+class ConnectError(APIConnectionError):
+    """The request never reached the server (connection refused, DNS failure)."""
+
+    maybe_sent = False
+
+
+class TLSError(APIConnectionError):
+    """A TLS or certificate failure. Never retried: it will not fix itself."""
+
+    maybe_sent = False
+
+
+class APITimeoutError(APIConnectionError):
+    """An attempt timed out, or the call's overall deadline passed."""
+
+
+class OutcomeUnknownError(APIConnectionError):
+    """The request may have reached the server and could not be retried.
+
+    Retry the same call with the same ``idempotency_key`` to learn its outcome without any risk
+    of a second charge.
+    """
+
+
+class ResponseError(_CallContext):
+    """A response arrived but cannot be used."""
+
+    def __init__(self, message: str, *, status: int | None = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.status = status
+
+
+class ResponseTooLargeError(ResponseError):
+    """The response body exceeded the configured size cap."""
+
+
+class ResponseDecodeError(ResponseError):
+    """The response body is not valid JSON."""
+
+
+class ResponseValidationError(ResponseError):
+    """The response is valid JSON but does not fit the expected model."""
+
+
+class APIStatusError(_CallContext):
+    """The server answered with an error status.
+
+    ``retry_after`` holds the server's ``Retry-After`` in seconds (429 and 503 send it).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        detail: ErrorDetail | None = None,
+        body_snippet: str = "",
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        **context: Any,
+    ) -> None:
+        super().__init__(message, **context)
+        self.status = status
+        self.retry_after = retry_after
+        self.detail = detail if detail is not None else ErrorDetail()
+        self.body_snippet = body_snippet
+        self.request_id = request_id if request_id is not None else self.detail.request_id
+
+    @property
+    def code(self) -> str | None:
+        return self.detail.code
+
+    @property
+    def type(self) -> str | None:
+        return self.detail.type
+
+
+class RedirectError(APIStatusError):
+    """A 3xx answer. Redirects are never followed: they could send the API key elsewhere."""
+
+
+class BadRequestError(APIStatusError):
+    """400: the request is malformed."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, invalid, expired or revoked."""
+
+
+class CardError(APIStatusError):
+    """402: the card was declined; see ``detail.decline_code``."""
+
+    @property
+    def decline_code(self) -> str | None:
+        return self.detail.decline_code
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: not allowed, or a business rule was violated."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource or route."""
+
+
+class MethodNotAllowedError(APIStatusError):
+    """405: wrong HTTP method for the route."""
+
+
+class RequestTimeoutError(APIStatusError):
+    """408: the server timed out waiting for the request."""
+
+
+class ConflictError(APIStatusError):
+    """409: the idempotency key was used with other parameters, or is still in flight."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: understood but refused (validation or state)."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is in seconds, when the server said."""
+
+
+class ServerError(APIStatusError):
+    """5xx: a failure on the server's side."""
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CardError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectError",
+    "ErrorDetail",
+    "InvalidRequestError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "PlexyError",
+    "RateLimitError",
+    "RedirectError",
+    "RequestTimeoutError",
+    "ResponseDecodeError",
+    "ResponseError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
+    "ServerError",
+    "TLSError",
+    "UnprocessableEntityError",
+]

@@ -1,0 +1,94 @@
+"""Building blocks shared by every model: money, open enums, response metadata."""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Any
+
+import attrs
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+# ISO 4217 minor-unit exponents that differ from the usual 2 (for display and conversion).
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "BHD": 3, "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0,
+    "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3, "UGX": 0,
+    "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+}  # fmt: skip
+
+
+def currency_exponent(currency: str) -> int:
+    """Number of decimals of ``currency`` (KZT 2, JPY 0, KWD 3)."""
+    return CURRENCY_EXPONENTS.get(currency, 2)
+
+
+def _check_value(_: object, __: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int:
+        raise TypeError(f"amount value must be an int in minor units, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError("amount value must not be negative")
+
+
+def _check_currency(_: object, __: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not _CURRENCY.match(value):
+        raise ValueError(f"currency must be an ISO 4217 code such as 'KZT', got {value!r}")
+
+
+@attrs.frozen
+class Amount:
+    """Money in minor units: ``Amount(10000, "KZT")`` is 100.00 KZT."""
+
+    value: int = attrs.field(validator=_check_value)
+    currency: str = attrs.field(validator=_check_currency)
+
+    def __str__(self) -> str:
+        exponent = currency_exponent(self.currency)
+        if exponent == 0:
+            return f"{self.value} {self.currency}"
+        whole, minor = divmod(self.value, 10**exponent)
+        return f"{whole}.{minor:0{exponent}d} {self.currency}"
+
+
+class OpenStrEnum(enum.StrEnum):
+    """A string enum that keeps values it does not know instead of failing.
+
+    ``ResultCode("SomethingNew")`` returns a pseudo-member whose ``value`` is the raw string and
+    whose ``is_known`` is False, so a new server value never breaks a response.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = "UNKNOWN"
+        member._value_ = value
+        return member
+
+    @property
+    def is_known(self) -> bool:
+        return self._name_ != "UNKNOWN"
+
+
+@attrs.frozen(kw_only=True)
+class ResponseMeta:
+    """What the transport learned about the response a model came from."""
+
+    status: int = 0
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    attempts: int = 0
+
+
+NO_META = ResponseMeta()
+
+
+@attrs.frozen(kw_only=True)
+class APIResponse:
+    """Base of every response model; ``meta`` is filled in by the client, never by the wire."""
+
+    meta: ResponseMeta = attrs.field(default=NO_META, init=False, eq=False, repr=False)
+
+    def _attach_meta(self, meta: ResponseMeta) -> None:
+        object.__setattr__(self, "meta", meta)

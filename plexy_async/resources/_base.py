@@ -1,0 +1,53 @@
+"""The shared base of every service: request building and the call into the client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .._config import RequestOptions
+from .._routes import route
+from ..errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from .._client import PlexyClient
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Service:
+    """A resource's operations. Holds no HTTP or retry logic: that is the client's."""
+
+    def __init__(self, client: PlexyClient) -> None:
+        self._client = client
+
+    async def _call(
+        self,
+        name: str,
+        response_type: type[T],
+        *,
+        body: Any = None,
+        path_params: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> T:
+        return await self._client.request(
+            route(name),
+            response_type,
+            body=body,
+            path_params=path_params,
+            query=query,
+            idempotency_key=idempotency_key,
+            options=options,
+        )
+
+
+def build(cls: type[R], **fields: Any) -> R:
+    """An attrs request object, or a clear error naming the bad argument; nothing is sent."""
+    try:
+        return cls(**fields)
+    except TypeError as exc:
+        raise InvalidRequestError(f"{cls.__name__}: {exc}") from None
+    except ValueError as exc:
+        raise InvalidRequestError(f"{cls.__name__}: {exc}") from None
