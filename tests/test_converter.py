@@ -267,6 +267,7 @@ def test_dicts_pass_through_untouched() -> None:
     assert response.additional_data is additional
     details = {"redirectResult": "abc", "when": "2025-03-14T00:00:00Z", "n": None}
     wire = unstructure(PaymentDetailsRequest(details=details))
+    assert wire["details"] is details
     assert wire["details"] == {"redirectResult": "abc", "when": "2025-03-14T00:00:00Z", "n": None}
 
 

@@ -7,22 +7,18 @@ from typing import Any
 from .._config import RequestOptions
 from ..errors import InvalidRequestError
 from ..models.checkout import (
-    CardDetails,
     CreateSessionRequest,
     PaymentDetailsRequest,
-    PaymentMethodDetails,
+    PaymentMethodInput,
     PaymentMethodsRequest,
     PaymentMethodsResponse,
     PaymentRequest,
     PaymentResponse,
     Session,
     SessionResult,
-    StoredPaymentMethodDetails,
 )
 from ..models.common import Amount
 from ._base import Service, build
-
-PaymentMethodInput = CardDetails | StoredPaymentMethodDetails | PaymentMethodDetails
 
 
 class PaymentMethodsService(Service):
