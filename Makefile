@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: test lint typecheck unit demo bench clean
 
@@ -14,10 +15,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check plexy_async tests benchmarks
+	$(BIN)/ruff check plexy_async tests benchmarks examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict plexy_async
@@ -27,6 +32,9 @@ unit: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m plexy_async demo
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
