@@ -39,7 +39,17 @@ from .models.common import APIResponse, ResponseMeta
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from .resources.beneficiaries import BeneficiariesService
     from .resources.checkout import PaymentMethodsService, PaymentsService, SessionsService
+    from .resources.customers import CustomersService
+    from .resources.direct_payments import DirectPaymentsService
+    from .resources.merchant import MerchantService
+    from .resources.payment_links import PaymentLinksService
+    from .resources.payouts import PayoutsService
+    from .resources.recurring import RecurringService
+    from .resources.settlement_orders import SettlementOrdersService
+    from .resources.split_requests import SplitRequestsService
+    from .resources.transactions import TransactionsService
 
 _log = logging.getLogger("plexy_async")
 T = TypeVar("T")
@@ -152,6 +162,67 @@ class PlexyClient:
         from .resources.checkout import SessionsService
 
         return SessionsService(self)
+
+    # Pay API v1
+    @cached_property
+    def payment_links(self) -> PaymentLinksService:
+        from .resources.payment_links import PaymentLinksService
+
+        return PaymentLinksService(self)
+
+    @cached_property
+    def transactions(self) -> TransactionsService:
+        from .resources.transactions import TransactionsService
+
+        return TransactionsService(self)
+
+    @cached_property
+    def recurring(self) -> RecurringService:
+        from .resources.recurring import RecurringService
+
+        return RecurringService(self)
+
+    @cached_property
+    def direct_payments(self) -> DirectPaymentsService:
+        from .resources.direct_payments import DirectPaymentsService
+
+        return DirectPaymentsService(self)
+
+    @cached_property
+    def split_requests(self) -> SplitRequestsService:
+        from .resources.split_requests import SplitRequestsService
+
+        return SplitRequestsService(self)
+
+    @cached_property
+    def settlement_orders(self) -> SettlementOrdersService:
+        from .resources.settlement_orders import SettlementOrdersService
+
+        return SettlementOrdersService(self)
+
+    @cached_property
+    def payouts(self) -> PayoutsService:
+        from .resources.payouts import PayoutsService
+
+        return PayoutsService(self)
+
+    @cached_property
+    def customers(self) -> CustomersService:
+        from .resources.customers import CustomersService
+
+        return CustomersService(self)
+
+    @cached_property
+    def beneficiaries(self) -> BeneficiariesService:
+        from .resources.beneficiaries import BeneficiariesService
+
+        return BeneficiariesService(self)
+
+    @cached_property
+    def merchant(self) -> MerchantService:
+        from .resources.merchant import MerchantService
+
+        return MerchantService(self)
 
     # -- the request path --------------------------------------------------------------------
 

@@ -284,9 +284,10 @@ def _unstructure_unknown_action(value: UnknownAction) -> dict[str, Any]:
 
 
 def _structure_attrs_factory(cls: type, c: Converter) -> Hook:
-    attrs.resolve_types(cls)
+    origin = typing.get_origin(cls) or cls  # Page[Item] -> Page
+    attrs.resolve_types(origin)
     renames: dict[str, Any] = {
-        a.name: override(rename=wire_name(a.name)) for a in attrs.fields(cls) if a.init
+        a.name: override(rename=wire_name(a.name)) for a in attrs.fields(origin) if a.init
     }
     build: Callable[[Any], Any] = make_dict_structure_fn(cls, c, **renames)
 

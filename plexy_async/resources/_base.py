@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._config import RequestOptions
+from .._pagination import Page, Paginator
 from .._routes import route
 from ..errors import InvalidRequestError
 
@@ -51,3 +52,27 @@ def build(cls: type[R], **fields: Any) -> R:
         raise InvalidRequestError(f"{cls.__name__}: {exc}") from None
     except ValueError as exc:
         raise InvalidRequestError(f"{cls.__name__}: {exc}") from None
+
+
+def paginate(
+    service: Service,
+    name: str,
+    item_type: type[T],
+    *,
+    page_size: int,
+    path_params: dict[str, str] | None = None,
+    query: dict[str, Any] | None = None,
+    options: RequestOptions | None = None,
+) -> Paginator[T]:
+    """A lazy iterator over every item of a paginated list operation."""
+
+    async def fetch(page: int, size: int) -> Page[T]:
+        return await service._call(
+            name,
+            Page[item_type],  # type: ignore[valid-type]
+            path_params=path_params,
+            query={**(query or {}), "page": page, "size": size},
+            options=options,
+        )
+
+    return Paginator(fetch, page_size=page_size)

@@ -26,7 +26,7 @@ import attrs
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import _checkout
+from . import _checkout, _pay
 from ._error_bodies import checkout_error, json_response, pay_error
 from ._faults import Dropped, FaultScript, answer, drop, truncate
 from ._ledger import (
@@ -265,6 +265,7 @@ class MockPlexy:
         )
         self.app.on_response_prepare.append(_add_request_id)
         self.checkout = _checkout.register(self.app.router, self.state)
+        self.pay = _pay.register(self.app.router, self.state)
 
     @property
     def url(self) -> str:
