@@ -15,7 +15,7 @@
 
 import logging
 
-from . import errors
+from . import errors, webhooks
 from ._client import PlexyClient
 from ._config import (
     ClientConfig,
@@ -64,4 +64,5 @@ __all__ = [
     "Timeouts",
     "__version__",
     "errors",
+    "webhooks",
 ]

@@ -77,7 +77,8 @@ ROUTES: Final[dict[str, Route]] = {
             _R,
             _INFERRED,
         ),
-        # The docs' navigation has cancel as a DELETE; third-party code posts to .../cancel.
+        # Plexy's docs give cancel as DELETE and expiration as PATCH; third-party code posts
+        # to .../cancel.
         Route("payment_links.cancel", "DELETE", "/payment-links/{link_id}", _P, _D),
         Route(
             "payment_links.update_expiration",
@@ -129,13 +130,21 @@ ROUTES: Final[dict[str, Route]] = {
         Route("split_requests.retrieve", "GET", "/split-requests/{split_id}", _P, _R, _INFERRED),
         Route("split_requests.update", "PUT", "/split-requests/{split_id}", _P, _W, _INFERRED),
         Route("split_requests.delete", "DELETE", "/split-requests/{split_id}", _P, _D, _INFERRED),
-        # settlement payment orders
-        Route("settlement_orders.create", "POST", "/settlement-payment-orders", _P, _W, _INFERRED),
-        Route("settlement_orders.list", "GET", "/settlement-payment-orders", _P, _R, _INFERRED),
+        # settlement payment orders: create is documented under /merchants (Plexy's settlement
+        # payment order guide); list and retrieve are inferred at the same prefix
+        Route("settlement_orders.create", "POST", "/merchants/settlement-payment-orders", _P, _W),
+        Route(
+            "settlement_orders.list",
+            "GET",
+            "/merchants/settlement-payment-orders",
+            _P,
+            _R,
+            _INFERRED,
+        ),
         Route(
             "settlement_orders.retrieve",
             "GET",
-            "/settlement-payment-orders/{order_id}",
+            "/merchants/settlement-payment-orders/{order_id}",
             _P,
             _R,
             _INFERRED,

@@ -19,6 +19,9 @@ transport translates it into one of these, in one place.
     │   ├── ResponseTooLargeError     the body exceeded the configured size cap
     │   ├── ResponseDecodeError       the body is not the JSON it claims to be
     │   └── ResponseValidationError   valid JSON that does not fit the response model
+    ├── WebhookError                  (plexy_async.webhooks) a delivery that cannot be trusted
+    │   ├── WebhookVerificationError  missing/malformed signature, stale timestamp, no match
+    │   └── WebhookPayloadError       authentic, but not an event
     └── APIStatusError                an HTTP status >= 300 (carries status, detail, snippet)
         ├── RedirectError             3xx: redirects are never followed
         ├── BadRequestError           400

@@ -1,4 +1,7 @@
-"""Checkout v2: payment methods, payments, payment details, sessions."""
+"""Checkout v2: payment methods, payments, payment details, sessions.
+
+``PaymentsService`` also carries the Pay API v1 payment management: capture, cancel, refund.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,12 @@ from ..models.checkout import (
     SessionResult,
 )
 from ..models.common import Amount
+from ..models.payment_management import (
+    CancelPaymentResponse,
+    CapturePaymentResponse,
+    RefundPaymentRequest,
+    RefundPaymentResponse,
+)
 from ._base import Service, build
 
 
@@ -87,6 +96,70 @@ class PaymentsService(Service):
             "payments.details",
             PaymentResponse,
             body=body,
+            idempotency_key=idempotency_key,
+            options=options,
+        )
+
+    # Pay API v1 payment management
+
+    async def capture(
+        self,
+        transaction_id: str,
+        *,
+        idempotency_key: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> CapturePaymentResponse:
+        """Charge an authorised Pay API transaction (``POST /payments/{id}/capture``).
+
+        ``UnprocessableEntityError`` when the transaction is not authorised.
+        """
+        return await self._call(
+            "payments.capture",
+            CapturePaymentResponse,
+            path_params={"transaction_id": transaction_id},
+            idempotency_key=idempotency_key,
+            options=options,
+        )
+
+    async def cancel(
+        self,
+        transaction_id: str,
+        *,
+        idempotency_key: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> CancelPaymentResponse:
+        """Release an authorised, uncaptured transaction (``POST /payments/{id}/cancel``).
+
+        ``UnprocessableEntityError`` when the transaction is not authorised.
+        """
+        return await self._call(
+            "payments.cancel",
+            CancelPaymentResponse,
+            path_params={"transaction_id": transaction_id},
+            idempotency_key=idempotency_key,
+            options=options,
+        )
+
+    async def refund(
+        self,
+        transaction_id: str,
+        *,
+        amount: int | None,
+        idempotency_key: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> RefundPaymentResponse:
+        """Refund ``amount`` (minor units) of a charged transaction, or all that is left with
+        ``amount=None`` (sent as ``{"amount": null}``): there is no default, on purpose.
+
+        ``remaining_balance`` is what is still refundable; refunding it all makes the
+        transaction ``refunded``. More than the balance raises ``UnprocessableEntityError``.
+        """
+        body = build(RefundPaymentRequest, amount=amount)
+        return await self._call(
+            "payments.refund",
+            RefundPaymentResponse,
+            body=body,
+            path_params={"transaction_id": transaction_id},
             idempotency_key=idempotency_key,
             options=options,
         )

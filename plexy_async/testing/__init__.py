@@ -9,6 +9,10 @@
         ...  # point the client at mock.url with mock.api_key
         assert len(mock.ledger.charges) == 1
 
+``await mock.send_webhook(url, checkout_event(), scheme="checkout", secret="whsec_...")`` signs
+and delivers a webhook the way Plexy does (also ``"pay"`` and ``"notification"``), to test your
+receiver end to end.
+
 For pytest, add ``pytest_plugins = ["plexy_async.testing.pytest_plugin"]`` and use the
 ``mock_plexy`` fixture. This package does not import pytest.
 """
@@ -16,5 +20,30 @@ For pytest, add ``pytest_plugins = ["plexy_async.testing.pytest_plugin"]`` and u
 from ._faults import Fault, FaultScript
 from ._ledger import Charge, Ledger, RequestRecord
 from ._server import MockPlexy
+from ._webhook_sender import (
+    WebhookDelivery,
+    WebhookScheme,
+    checkout_event,
+    notification,
+    notification_item,
+    pay_event,
+    send_webhook,
+    signed_request,
+)
 
-__all__ = ["Charge", "Fault", "FaultScript", "Ledger", "MockPlexy", "RequestRecord"]
+__all__ = [
+    "Charge",
+    "Fault",
+    "FaultScript",
+    "Ledger",
+    "MockPlexy",
+    "RequestRecord",
+    "WebhookDelivery",
+    "WebhookScheme",
+    "checkout_event",
+    "notification",
+    "notification_item",
+    "pay_event",
+    "send_webhook",
+    "signed_request",
+]

@@ -18,7 +18,7 @@ import asyncio
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Final
 
@@ -39,6 +39,7 @@ from ._ledger import (
     new_psp_reference,
     new_request_id,
 )
+from ._webhook_sender import WebhookDelivery, WebhookScheme, send_webhook
 
 # ErrorBuilder(status, code, message, request_id, type) -> the surface's error response
 ErrorBuilder = Callable[[int, str, str, str, str], web.Response]
@@ -327,3 +328,34 @@ class MockPlexy:
     def complete_session(self, session_id: str, card: str = "4242424242424242") -> str:
         """Pay a checkout session as the shopper would; returns the payment's pspReference."""
         return self.checkout.complete_session(session_id, card)
+
+    def pay_link(self, link_id: str, card: str = "4242424242424242", cvc: str = "123") -> str:
+        """Pay a Pay API payment link as the shopper would; returns the transaction id (``txn_``).
+
+        ``autoClearing`` false gives an ``authorized`` transaction, else ``charged``; a declining
+        test card gives a ``rejected`` one and leaves the link active.
+        """
+        return _pay.pay_link(self.pay, link_id, card, cvc)
+
+    async def send_webhook(
+        self,
+        url: str,
+        event: Mapping[str, Any] | bytes,
+        *,
+        scheme: WebhookScheme = "checkout",
+        secret: str,
+        timestamp: int | None = None,
+        sign: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> WebhookDelivery:
+        """Sign ``event`` as Plexy would for ``scheme`` and POST it to ``url`` (see
+        ``plexy_async.testing.send_webhook``); returns the receiver's answer."""
+        return await send_webhook(
+            url,
+            event,
+            scheme=scheme,
+            secret=secret,
+            timestamp=timestamp,
+            sign=sign,
+            headers=headers,
+        )

@@ -1,0 +1,72 @@
+"""What every scheme shares: payload and secret normalisation, JSON, structuring, comparison."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from plexy_async._converter import structure
+from plexy_async.errors import ConfigurationError, ResponseValidationError
+
+from ._errors import WebhookPayloadError
+
+T = TypeVar("T")
+
+Payload = bytes | bytearray | memoryview | str
+
+# A JSON string (kept as is) or a comma right before a closing bracket (dropped).
+_STRING_OR_TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(?=\s*[}\]])', re.DOTALL)
+
+
+def raw_bytes(payload: Payload) -> bytes:
+    """The body exactly as received; a ``str`` is taken as its UTF-8 encoding."""
+    if isinstance(payload, str):
+        return payload.encode()
+    if isinstance(payload, bytes | bytearray | memoryview):
+        return bytes(payload)
+    raise TypeError(f"the payload must be the raw body as bytes, not {type(payload).__name__}")
+
+
+def secret_list(secrets: str | Iterable[str], what: str) -> list[str]:
+    """One secret or several (for rotation); every one a non-empty string. Never echoes them."""
+    items = [secrets] if isinstance(secrets, str) else list(secrets)
+    if not items:
+        raise ConfigurationError(f"no {what} configured")
+    for position, item in enumerate(items, 1):
+        if not isinstance(item, str) or not item:
+            raise ConfigurationError(f"{what} #{position} is not a non-empty string")
+    return items
+
+
+def same_secret(given: bytes, expected: bytes) -> bool:
+    """Constant-time equality that does not even leak the length (both sides are hashed)."""
+    return hmac.compare_digest(hashlib.sha256(given).digest(), hashlib.sha256(expected).digest())
+
+
+def load_json(payload: bytes, *, lenient: bool = False) -> Any:
+    """Parse the body; ``lenient`` also accepts trailing commas (the Pay API's docs have them)."""
+    try:
+        text = payload.decode()
+    except UnicodeDecodeError:
+        raise WebhookPayloadError("the webhook body is not UTF-8") from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        if not lenient:
+            raise WebhookPayloadError("the webhook body is not valid JSON") from None
+    try:
+        return json.loads(_STRING_OR_TRAILING_COMMA.sub(lambda m: m.group(1) or "", text))
+    except ValueError:
+        raise WebhookPayloadError("the webhook body is not valid JSON") from None
+
+
+def to_event(doc: Any, cls: type[T]) -> T:
+    """Structure a parsed body with the one converter; a misfit is a ``WebhookPayloadError``."""
+    try:
+        return structure(doc, cls)
+    except ResponseValidationError as exc:
+        raise WebhookPayloadError(exc.message) from exc
