@@ -1,0 +1,103 @@
+"""The batch's shared plumbing: the input its workers pull from and the rate-limit gate."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import Final
+
+from ._batch_items import BatchItem, InvalidItem, Item
+from ._batch_stats import BatchStats
+
+DEFAULT_PAUSE: Final = 1.0  # after a 429 that did not say how long to wait
+
+
+class Gate:
+    """Shared by every worker: closed for a while after a 429, so nobody starts a new call."""
+
+    def __init__(self, stats: BatchStats, max_pause: float) -> None:
+        self._stats = stats
+        self._max_pause = max_pause
+        self._open = asyncio.Event()
+        self._open.set()
+        self._until = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def pause(self, seconds: float | None) -> None:
+        """Close the gate for ``seconds`` (1 s when the server did not say), at most max_pause."""
+        loop = asyncio.get_running_loop()
+        wait = DEFAULT_PAUSE if seconds is None else seconds
+        until = loop.time() + min(max(wait, 0.0), self._max_pause)
+        if until <= self._until:
+            return
+        if self._open.is_set():
+            self._stats.rate_limit_pauses += 1
+            self._open.clear()
+        self._until = until
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = loop.call_at(until, self._open.set)
+
+    async def wait(self) -> None:
+        await self._open.wait()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._open.set()
+
+
+class Source:
+    """The input, pulled by the workers one item at a time; never read ahead.
+
+    An async iterator is read by one worker at a time (an async generator refuses two). An
+    exception from the input is kept in ``error``: the workers stop taking items, and the batch
+    raises it once the calls in flight have ended.
+    """
+
+    def __init__(self, items: Iterable[Item] | AsyncIterable[Item]) -> None:
+        self._sync: Iterator[Item] | None = None
+        self._async: AsyncIterator[Item] | None = None
+        if isinstance(items, AsyncIterable):
+            self._async = aiter(items)
+        else:
+            self._sync = iter(items)
+        self._lock = asyncio.Lock()
+        self.closed = False
+        self.error: Exception | None = None
+
+    async def next(self) -> Item | None:
+        """The next item, or None when the input is done, closed or broken."""
+        if self.closed:
+            return None
+        try:
+            if self._sync is not None:
+                item = next(self._sync)
+            else:
+                assert self._async is not None
+                async with self._lock:
+                    if self.closed:
+                        return None
+                    item = await anext(self._async)
+        except (StopIteration, StopAsyncIteration):
+            self.closed = True
+            return None
+        except Exception as exc:
+            self.error, self.closed = exc, True
+            return None
+        if not isinstance(item, (BatchItem, InvalidItem)):
+            self.error = TypeError(f"batch items must be BatchItem or InvalidItem, not {item!r}")
+            self.closed = True
+            return None
+        return item
+
+    async def aclose(self) -> None:
+        """Close the input if it is a generator (we consumed it); leave other iterators be."""
+        self.closed = True
+        with contextlib.suppress(RuntimeError):
+            if inspect.isasyncgen(self._async):
+                await self._async.aclose()
+            elif inspect.isgenerator(self._sync):
+                self._sync.close()

@@ -1,0 +1,193 @@
+"""Live counters of a running batch, its final summary, and a constant-memory latency histogram."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from ._journal import Outcome
+
+_MIN_SECONDS: Final = 1e-4  # bucket 0 holds everything up to 0.1 ms
+_GROWTH: Final = 1.02  # each bucket is 2% wider than the one before: percentiles within 2%
+_LOG_GROWTH: Final = math.log(_GROWTH)
+PERCENTILES: Final = (50.0, 90.0, 99.0)
+
+
+class LatencyHistogram:
+    """Log-scaled buckets: percentiles within 2% in constant memory, whatever the item count."""
+
+    __slots__ = ("_buckets", "count", "max")
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, int] = {}
+        self.count = 0
+        self.max = 0.0
+
+    def add(self, seconds: float) -> None:
+        index = (
+            0
+            if seconds <= _MIN_SECONDS
+            else int(math.log(seconds / _MIN_SECONDS) / _LOG_GROWTH) + 1
+        )
+        self._buckets[index] = self._buckets.get(index, 0) + 1
+        self.count += 1
+        if seconds > self.max:
+            self.max = seconds
+
+    def percentile(self, p: float) -> float:
+        """The ``p``-th percentile in seconds (the upper edge of its bucket, at most the max)."""
+        if not 0 <= p <= 100:
+            raise ValueError(f"percentile must be within 0..100, got {p}")
+        if self.count == 0:
+            return 0.0
+        rank = max(1, math.ceil(self.count * p / 100))
+        seen = 0
+        for index in sorted(self._buckets):
+            seen += self._buckets[index]
+            if seen >= rank:
+                return min(_MIN_SECONDS * _GROWTH**index, self.max)
+        return self.max  # pragma: no cover - the ranks always add up
+
+
+@attrs.define(eq=False)
+class BatchStats:
+    """Counters a running batch updates as items end; a progress display reads them."""
+
+    counts: dict[Outcome, int] = attrs.field(factory=lambda: dict.fromkeys(Outcome, 0))
+    skipped: int = 0  # finished in an earlier run, not sent again
+    in_flight: int = 0
+    retries: int = 0  # extra HTTP attempts, plus items the batch sent again itself
+    rate_limit_pauses: int = 0
+    latency: LatencyHistogram = attrs.field(factory=LatencyHistogram)
+    started: float | None = None
+    ended: float | None = None
+
+    @property
+    def processed(self) -> int:
+        """Items that ended in this run (skipped ones not included)."""
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        """Items dealt with so far: processed plus skipped."""
+        return self.processed + self.skipped
+
+    @property
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.ended if self.ended is not None else time.monotonic()) - self.started
+
+    @property
+    def throughput(self) -> float:
+        """Processed items per second."""
+        elapsed = self.elapsed
+        return self.processed / elapsed if elapsed > 0 else 0.0
+
+
+@attrs.frozen(kw_only=True)
+class BatchSummary:
+    """The outcome of one run of a batch."""
+
+    batch_id: str
+    operation: str
+    concurrency: int
+    counts: Mapping[Outcome, int]
+    skipped: int
+    retries: int
+    rate_limit_pauses: int
+    elapsed: float
+    latency_ms: Mapping[str, float]  # p50, p90, p99, max
+    interrupted: bool
+    journal: str | None
+
+    @property
+    def processed(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def throughput(self) -> float:
+        return self.processed / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def all_settled(self) -> bool:
+        """True when nothing failed, is in doubt or was rejected."""
+        return not any(self.counts[o] for o in (Outcome.FAILED, Outcome.IN_DOUBT, Outcome.REJECTED))
+
+    @classmethod
+    def of(
+        cls,
+        stats: BatchStats,
+        *,
+        batch_id: str,
+        operation: str,
+        concurrency: int,
+        interrupted: bool,
+        journal: str | None,
+    ) -> BatchSummary:
+        latency = {f"p{p:g}": stats.latency.percentile(p) * 1000 for p in PERCENTILES}
+        latency["max"] = stats.latency.max * 1000
+        return cls(
+            batch_id=batch_id,
+            operation=operation,
+            concurrency=concurrency,
+            counts=dict(stats.counts),
+            skipped=stats.skipped,
+            retries=stats.retries,
+            rate_limit_pauses=stats.rate_limit_pauses,
+            elapsed=stats.elapsed,
+            latency_ms=latency,
+            interrupted=interrupted,
+            journal=journal,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "operation": self.operation,
+            "concurrency": self.concurrency,
+            "counts": {str(k): v for k, v in self.counts.items()},
+            "skipped": self.skipped,
+            "retries": self.retries,
+            "rate_limit_pauses": self.rate_limit_pauses,
+            "elapsed_s": round(self.elapsed, 3),
+            "throughput_per_s": round(self.throughput, 1),
+            "latency_ms": {k: round(v, 2) for k, v in self.latency_ms.items()},
+            "interrupted": self.interrupted,
+        }
+
+    def format(self) -> str:
+        """A readable multi-line summary."""
+        state = "interrupted after" if self.interrupted else "finished"
+        lines = [
+            f"batch {self.batch_id!r} ({self.operation}, concurrency {self.concurrency}): "
+            f"{state} {self.processed:,} items in {self.elapsed:.2f} s "
+            f"({self.throughput:,.0f} items/s)"
+        ]
+        width = max(len(_LABELS[o]) for o in Outcome)
+        for outcome in Outcome:
+            lines.append(f"  {_LABELS[outcome]:<{width}}  {self.counts[outcome]:>9,}")
+        if self.skipped:
+            lines.append(
+                f"  {'skipped':<{width}}  {self.skipped:>9,}  (finished in an earlier run)"
+            )
+        lines.append(f"  retries: {self.retries:,}   rate-limit pauses: {self.rate_limit_pauses:,}")
+        lat = self.latency_ms
+        lines.append(
+            "  latency ms: "
+            + "  ".join(f"{name} {lat[name]:.1f}" for name in ("p50", "p90", "p99", "max"))
+        )
+        return "\n".join(lines)
+
+
+_LABELS: Final = {
+    Outcome.SUCCEEDED: "succeeded",
+    Outcome.DECLINED: "declined",
+    Outcome.FAILED: "failed",
+    Outcome.IN_DOUBT: "in doubt",
+    Outcome.REJECTED: "rejected",
+}

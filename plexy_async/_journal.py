@@ -1,0 +1,179 @@
+"""The batch journal: JSON Lines, one line per item as it ends, appended and flushed at once.
+
+Three kinds of line, told apart by ``event``::
+
+    {"event": "run", "batch_id": "...", "operation": "payments.create", "key_check": "...", ...}
+    {"event": "item", "id": "order-1", "line": 2, "outcome": "succeeded", "key": "pb_...",
+     "attempts": 1, "ms": 21.4, "at": "...", "result": {"psp_reference": "...", ...}}
+    {"event": "end", "interrupted": false, "counts": {...}, ...}
+
+What never goes in: card numbers or CVCs (item parameters are not written at all, and every
+message has card-number-like digit runs masked), the API key, the batch's HMAC secret
+(``key_check`` is an HMAC output, like the idempotency keys, and reveals nothing about it).
+
+Writes are synchronous and happen on the event loop's thread, one whole line per call: lines from
+concurrent workers can never interleave. A line cut off by a crash is skipped when the journal
+is read back, and the writer starts a fresh line after it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Final
+
+import attrs
+
+JOURNAL_VERSION: Final = 1
+
+
+class Outcome(enum.StrEnum):
+    """How an item ended."""
+
+    SUCCEEDED = "succeeded"  # the call returned; the journal holds the response's ids
+    DECLINED = "declined"  # the call returned result_code Refused: data, nothing was charged
+    FAILED = "failed"  # an error answer or failure: nothing was charged
+    IN_DOUBT = "in_doubt"  # it may or may not have been processed: re-send with its key
+    REJECTED = "rejected"  # bad input or arguments: never sent
+
+
+#: Outcomes a resumed batch does not send again (``retry_failed`` re-sends FAILED too).
+#: REJECTED is not among them: fix the input line and resume, and it goes out.
+FINISHED: Final = frozenset({Outcome.SUCCEEDED, Outcome.DECLINED, Outcome.FAILED})
+
+_CARD_NUMBER: Final = re.compile(r"(?<!\d)(\d{6})\d{3,9}(\d{4})(?!\d)")
+
+
+def mask_card_numbers(text: str) -> str:
+    """Mask any 13-19 digit run to its first 6 and last 4 digits."""
+    return _CARD_NUMBER.sub(lambda m: m[1] + "*" * (len(m[0]) - 10) + m[2], text)
+
+
+class JournalWriter:
+    """Appends one JSON line per call and flushes it (``fsync=True`` also syncs it to disk)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False) -> None:
+        self.path = Path(path)
+        self._fsync = fsync
+        self._file: IO[str] = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115
+        if self._file.tell() > 0:  # after a crash the last line may be cut off
+            self._file.seek(self._file.tell() - 1)
+            last = self._file.read(1)
+            if last != "\n":
+                self._file.write("\n")
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._file.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n")
+        self._file.flush()
+        if self._fsync:
+            os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+
+@attrs.define(eq=False)
+class JournalState:
+    """What a journal says so far: the batch it belongs to and each item's latest outcome."""
+
+    batch_id: str | None = None
+    operation: str | None = None
+    key_check: str | None = None
+    runs: int = 0
+    outcomes: dict[str, Outcome] = attrs.field(factory=dict)  # item id -> latest outcome
+    in_doubt_keys: dict[str, str] = attrs.field(factory=dict)  # item id -> its original key
+    rejected_lines: dict[int, Outcome] = attrs.field(factory=dict)  # id-less rejected lines
+    unreadable_lines: int = 0
+
+    def finished(self, item_id: str, *, retry_failed: bool = False) -> bool:
+        outcome = self.outcomes.get(item_id)
+        if outcome is None or outcome not in FINISHED:
+            return False
+        return not (retry_failed and outcome is Outcome.FAILED)
+
+    def counts(self) -> dict[Outcome, int]:
+        """Items per latest outcome, over every run the journal records."""
+        counts = dict.fromkeys(Outcome, 0)
+        for outcome in self.outcomes.values():
+            counts[outcome] += 1
+        counts[Outcome.REJECTED] += len(self.rejected_lines)
+        return counts
+
+    def add(self, record: dict[str, Any]) -> None:
+        event = record.get("event")
+        if event == "run":
+            self.runs += 1
+            if self.batch_id is None:
+                self.batch_id = _str_or_none(record.get("batch_id"))
+                self.operation = _str_or_none(record.get("operation"))
+                self.key_check = _str_or_none(record.get("key_check"))
+            return
+        if event != "item":
+            return
+        try:
+            outcome = Outcome(str(record.get("outcome")))
+        except ValueError:
+            self.unreadable_lines += 1
+            return
+        item_id = record.get("id")
+        if not isinstance(item_id, str):
+            line = record.get("line")
+            if outcome is Outcome.REJECTED and isinstance(line, int):
+                self.rejected_lines[line] = outcome
+            return
+        self.outcomes[item_id] = outcome
+        key = record.get("key")
+        if outcome is Outcome.IN_DOUBT and isinstance(key, str):
+            self.in_doubt_keys[item_id] = key
+        else:
+            self.in_doubt_keys.pop(item_id, None)
+
+
+def iter_journal(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Every readable line of a journal, in order. Unreadable lines are skipped."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            record = _parse(line)
+            if record is not None:
+                yield record
+
+
+def read_journal(path: str | os.PathLike[str]) -> JournalState:
+    """The state a journal records; an absent file reads as an empty journal.
+
+    Memory: the latest outcome of every item id is kept (about 100 bytes per item).
+    """
+    state = JournalState()
+    if not os.path.exists(path):
+        return state
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            record = _parse(line)
+            if record is None:
+                state.unreadable_lines += 1
+            else:
+                state.add(record)
+    return state
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

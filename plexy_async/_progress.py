@@ -1,0 +1,148 @@
+"""Progress of a running batch: a rich bar on a terminal, plain periodic lines otherwise.
+
+``rich`` is optional (the ``cli`` extra) and imported only here, only when a bar is drawn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import IO, Any, Protocol
+
+from ._batch_stats import BatchStats
+from ._journal import Outcome
+
+MODES = ("auto", "rich", "plain", "none")
+
+
+class Display(Protocol):
+    def update(self, stats: BatchStats) -> None: ...
+
+    def close(self, stats: BatchStats) -> None: ...
+
+
+def counts_text(stats: BatchStats) -> str:
+    c = stats.counts
+    return (
+        f"ok {c[Outcome.SUCCEEDED]:,}  declined {c[Outcome.DECLINED]:,}  "
+        f"failed {c[Outcome.FAILED]:,}  in doubt {c[Outcome.IN_DOUBT]:,}  "
+        f"rejected {c[Outcome.REJECTED]:,}"
+    )
+
+
+def _eta(stats: BatchStats, total: int | None) -> str:
+    rate = stats.throughput
+    if total is None or rate <= 0 or stats.done >= total:
+        return "-"
+    return f"{(total - stats.done) / rate:.0f}s"
+
+
+class PlainDisplay:
+    """One line every ``interval`` seconds, and a last one at the end."""
+
+    def __init__(self, stream: IO[str], total: int | None, *, interval: float = 2.0) -> None:
+        self._stream = stream
+        self._total = total
+        self._interval = interval
+        self._next = time.monotonic() + interval
+
+    def _line(self, stats: BatchStats) -> str:
+        if self._total:
+            share = f"{stats.done:,}/{self._total:,} ({100 * stats.done / self._total:.0f}%)"
+        else:
+            share = f"{stats.done:,}"
+        return (
+            f"[{stats.elapsed:6.1f}s] {share}  {stats.throughput:,.0f} items/s  "
+            f"eta {_eta(stats, self._total)}  in flight {stats.in_flight}  | {counts_text(stats)}"
+        )
+
+    def update(self, stats: BatchStats) -> None:
+        now = time.monotonic()
+        if now >= self._next:
+            self._next = now + self._interval
+            print(self._line(stats), file=self._stream, flush=True)
+
+    def close(self, stats: BatchStats) -> None:
+        print(self._line(stats), file=self._stream, flush=True)
+
+
+class RichDisplay:
+    """A progress bar with rate and ETA, the outcome counts on a line below it."""
+
+    def __init__(self, stream: IO[str], total: int | None, label: str) -> None:
+        from rich.console import Console, Group
+        from rich.live import Live
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        console = Console(file=stream)
+        self._group, self._text = Group, Text
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]} items/s"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+            auto_refresh=False,
+        )
+        self._task = self._progress.add_task(label, total=total, rate="0")
+        # Drawn from update() only: no refresh thread, stdout and stderr left alone.
+        self._live = Live(
+            console=console, auto_refresh=False, redirect_stdout=False, redirect_stderr=False
+        )
+        self._live.start()
+
+    def update(self, stats: BatchStats) -> None:
+        self._progress.update(self._task, completed=stats.done, rate=f"{stats.throughput:,.0f}")
+        counts = self._text(f"  {counts_text(stats)}  (in flight {stats.in_flight})", style="dim")
+        self._live.update(self._group(self._progress, counts), refresh=True)
+
+    def close(self, stats: BatchStats) -> None:
+        self.update(stats)
+        self._live.stop()
+
+
+class NoDisplay:
+    def update(self, stats: BatchStats) -> None:
+        pass
+
+    def close(self, stats: BatchStats) -> None:
+        pass
+
+
+def make_display(mode: str, stream: IO[str], *, total: int | None, label: str) -> Display:
+    """``auto``: a rich bar when ``stream`` is a terminal and rich is installed, else lines."""
+    if mode == "none":
+        return NoDisplay()
+    if mode in ("auto", "rich"):
+        terminal = stream.isatty()
+        if mode == "rich" or terminal:
+            try:
+                return RichDisplay(stream, total, label)
+            except ImportError:
+                if mode == "rich":
+                    print(
+                        "rich is not installed (pip install 'plexy_async[cli]'); "
+                        "showing plain progress lines",
+                        file=stream,
+                    )
+    return PlainDisplay(stream, total)
+
+
+async def follow(stats: BatchStats, display: Display, interval: float = 0.1) -> Any:
+    """Update ``display`` from ``stats`` until cancelled."""
+    while True:
+        display.update(stats)
+        await asyncio.sleep(interval)

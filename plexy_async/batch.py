@@ -1,0 +1,489 @@
+"""Batch jobs: many calls at a bounded concurrency over one client, journalled and resumable.
+
+::
+
+    from plexy_async import Amount, CardDetails, PlexyClient
+    from plexy_async.batch import Batch, BatchItem
+
+    def items():  # any iterable or async iterable: read lazily, never all at once
+        for row in rows:
+            yield BatchItem(row["reference"], {
+                "amount": Amount(row["amount"], "KZT"), "reference": row["reference"],
+                "merchant_account": "YOUR_MERCHANT_ACCOUNT",
+                "payment_method": CardDetails(number=row["card"], cvc=row["cvc"]),
+            })
+
+    batch = Batch(batch_id="payouts-2024-06-01", concurrency=64, journal="out.jsonl",
+                  resume=True)  # the HMAC secret: secret=... or PLEXY_BATCH_SECRET
+    async with PlexyClient(pool=batch.pool_limits(), trace_configs=[batch.trace_config()]) as plexy:
+        summary = await batch.run(plexy, items(), "payments.create")
+    print(summary.format())
+
+How it behaves:
+
+* ``concurrency`` worker tasks pull items from the iterator: never one task per item, never
+  more than ``concurrency`` calls in flight, memory flat in the number of items.
+* Each item's idempotency key is an HMAC of the batch id and the item's id under a secret, so a
+  re-run, a resumed run or a repeated item sends the same key and cannot charge twice.
+* The journal (JSON Lines) gets one line per item as it ends: succeeded (with the response's
+  ids), declined, failed, in doubt (with its key) or rejected. With ``resume=True`` the items it
+  already finished are skipped and the ones in doubt are sent again with their original key.
+* An item's error never stops the batch. A 429 closes a shared gate: no worker starts an item
+  until the server's ``Retry-After`` has passed; an item that ended on a 429 is sent again.
+* ``stop()`` lets the calls in flight end, then returns; cancelling ``run()`` journals the calls
+  in flight as in doubt. Items not yet started are not journalled: a resumed run sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import inspect
+import os
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+import aiohttp
+import attrs
+
+from . import _protocol
+from ._batch_flow import Gate, Source
+from ._batch_items import BatchItem, InvalidItem, Item, Operation
+from ._batch_outcome import (
+    CANCELLED,
+    attempts_of,
+    error_fields,
+    in_flight_conflict,
+    outcome_of,
+    result_fields,
+    result_outcome,
+)
+from ._batch_stats import BatchStats, BatchSummary, LatencyHistogram
+from ._config import PoolLimits
+from ._journal import (
+    FINISHED,
+    JOURNAL_VERSION,
+    JournalState,
+    JournalWriter,
+    Outcome,
+    iter_journal,
+    mask_card_numbers,
+    read_journal,
+)
+from .errors import ConfigurationError, RateLimitError
+
+if TYPE_CHECKING:
+    from ._client import PlexyClient
+
+ENV_BATCH_SECRET: Final = "PLEXY_BATCH_SECRET"
+
+
+def idempotency_key_for(secret: str | bytes, batch_id: str, item_id: str) -> str:
+    """The item's idempotency key: ``pb_`` and 48 hex digits of an HMAC-SHA256 (51 characters).
+
+    The same secret, batch id and item id always give the same key; without the secret the key
+    cannot be guessed.
+    """
+    message = f"{len(batch_id)}:{batch_id}:{item_id}".encode()
+    return "pb_" + hmac.new(_secret_bytes(secret), message, hashlib.sha256).hexdigest()[:48]
+
+
+def _key_check(secret: bytes, batch_id: str) -> str:
+    """Written to the journal to notice a resume with another secret; reveals nothing about it."""
+    message = b"plexy_async.batch key check\x00" + batch_id.encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:16]
+
+
+def _secret_bytes(secret: str | bytes) -> bytes:
+    return secret.encode() if isinstance(secret, str) else secret
+
+
+class Batch:
+    """One batch job: configure it, then ``await batch.run(client, items, operation)`` once.
+
+    ``secret`` (or ``PLEXY_BATCH_SECRET``) keys the HMAC of the idempotency keys; it is never
+    written anywhere. Resume with the same ``batch_id`` and secret, or the keys would differ:
+    both are checked against the journal.
+    """
+
+    def __init__(
+        self,
+        *,
+        batch_id: str,
+        secret: str | bytes | None = None,
+        concurrency: int = 32,
+        journal: str | os.PathLike[str] | None = None,
+        resume: bool = False,
+        retry_failed: bool = False,
+        max_resends: int = 5,
+        max_pause: float = 60.0,
+        fsync: bool = False,
+    ) -> None:
+        if not isinstance(batch_id, str) or not batch_id.strip():
+            raise ConfigurationError("batch_id must be a non-empty string")
+        if concurrency < 1:
+            raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+        secret = secret if secret else os.environ.get(ENV_BATCH_SECRET)
+        if not secret:
+            raise ConfigurationError(
+                f"no batch secret: pass secret=... or set {ENV_BATCH_SECRET}; the idempotency "
+                "keys are an HMAC under it, and a resumed run needs the same one"
+            )
+        if resume and journal is None:
+            raise ConfigurationError("resume=True needs the journal to resume from")
+        self.batch_id = batch_id
+        self.concurrency = concurrency
+        self.journal = None if journal is None else os.fspath(journal)
+        self.resume = resume
+        self.retry_failed = retry_failed
+        self.max_resends = max_resends
+        self.fsync = fsync
+        self.stats = BatchStats()
+        self._secret = _secret_bytes(secret)
+        self._gate = Gate(self.stats, max_pause)
+        self._state = JournalState()
+        self._writer: JournalWriter | None = None
+        self._source: Source | None = None
+        self._stopping = False
+        self._ran = False
+
+    def __repr__(self) -> str:  # never the secret
+        return f"<Batch {self.batch_id!r} concurrency={self.concurrency} journal={self.journal!r}>"
+
+    # -- for the client ----------------------------------------------------------------------
+
+    def pool_limits(self, base: PoolLimits | None = None) -> PoolLimits:
+        """``base`` (or the defaults) with a connection pool sized to the concurrency.
+
+        aiohttp's default pool (100) would make calls past it queue for a connection, and the
+        attempt's timeout counts that wait.
+        """
+        base = base or PoolLimits()
+        per_host = base.limit_per_host
+        return attrs.evolve(
+            base,
+            limit=max(base.limit, self.concurrency),
+            limit_per_host=per_host and max(per_host, self.concurrency),
+        )
+
+    def trace_config(self) -> aiohttp.TraceConfig:
+        """Pass to ``PlexyClient(trace_configs=[...])``: any 429, even one the client retries
+        by itself, then closes the batch's gate for the server's ``Retry-After``."""
+
+        async def on_request_end(
+            session: aiohttp.ClientSession,
+            context: Any,
+            params: aiohttp.TraceRequestEndParams,
+        ) -> None:
+            if params.response.status == 429:
+                retry_after = params.response.headers.get("Retry-After")
+                self._gate.pause(_protocol.parse_retry_after(retry_after))
+
+        config = aiohttp.TraceConfig()
+        config.on_request_end.append(on_request_end)
+        return config
+
+    def key_for(self, item_id: str) -> str:
+        """The idempotency key this batch sends for ``item_id``."""
+        return idempotency_key_for(self._secret, self.batch_id, item_id)
+
+    def stop(self) -> None:
+        """Take no more items; ``run()`` returns once the calls in flight have ended."""
+        self._stopping = True
+        if self._source is not None:
+            self._source.closed = True
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def run(
+        self,
+        client: PlexyClient,
+        items: Iterable[Item] | AsyncIterable[Item],
+        operation: str | Operation,
+    ) -> BatchSummary:
+        """Run every item through ``operation`` and return the summary.
+
+        ``operation`` is a service call by name, such as ``"payments.create"`` (called with the
+        item's ``params`` as keyword arguments and ``idempotency_key=``), or an async callable
+        ``(item, idempotency_key) -> response``.
+        """
+        if self._ran:
+            raise RuntimeError("a Batch runs once; create another to run again or to resume")
+        self._ran = True
+        call, name = _resolve(client, operation)
+        self._check_pool(client)
+        self._open_journal(name)
+        source = self._source = Source(items)
+        if self._stopping:
+            source.closed = True
+        self.stats.started = time.monotonic()
+        workers = [asyncio.create_task(self._worker(source, call)) for _ in range(self.concurrency)]
+        interrupted = True
+        try:
+            await asyncio.gather(*workers)
+            interrupted = self._stopping or source.error is not None
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            await source.aclose()
+            self._gate.close()
+            self.stats.ended = time.monotonic()
+            self._close_journal(interrupted)
+        if source.error is not None:
+            raise source.error
+        return self.summary(interrupted=interrupted)
+
+    def summary(self, *, interrupted: bool = False) -> BatchSummary:
+        """The summary so far (``run()`` returns the final one)."""
+        return BatchSummary.of(
+            self.stats,
+            batch_id=self.batch_id,
+            operation=self._state.operation or "",
+            concurrency=self.concurrency,
+            interrupted=interrupted,
+            journal=self.journal,
+        )
+
+    def _check_pool(self, client: PlexyClient) -> None:
+        pool = client.config.pool
+        if 0 < pool.limit < self.concurrency or 0 < pool.limit_per_host < self.concurrency:
+            raise ConfigurationError(
+                f"the client's connection pool (limit={pool.limit}, "
+                f"limit_per_host={pool.limit_per_host}) is smaller than the batch's concurrency "
+                f"({self.concurrency}): calls would queue for a connection and time out; create "
+                "the client with pool=batch.pool_limits()"
+            )
+
+    def _open_journal(self, operation: str) -> None:
+        key_check = _key_check(self._secret, self.batch_id)
+        if self.journal is None:
+            self._state = JournalState(batch_id=self.batch_id, operation=operation)
+            return
+        exists = os.path.exists(self.journal) and os.path.getsize(self.journal) > 0
+        if exists and not self.resume:
+            raise ConfigurationError(
+                f"the journal {self.journal} already exists: pass resume=True to continue that "
+                "batch, or choose another journal"
+            )
+        state = read_journal(self.journal) if exists else JournalState()
+        _check_resume(state, self.batch_id, operation, key_check)
+        state.batch_id, state.operation = self.batch_id, operation
+        self._state = state
+        self._writer = JournalWriter(self.journal, fsync=self.fsync)
+        self._writer.write(
+            {
+                "event": "run",
+                "version": JOURNAL_VERSION,
+                "batch_id": self.batch_id,
+                "operation": operation,
+                "key_check": key_check,
+                "concurrency": self.concurrency,
+                "resume": exists,
+                "at": _now(),
+            }
+        )
+
+    def _close_journal(self, interrupted: bool) -> None:
+        if self._writer is None or self._writer.closed:
+            return
+        summary = self.summary(interrupted=interrupted).to_dict()
+        self._writer.write({"event": "end", "at": _now(), **summary})
+        self._writer.close()
+
+    async def _worker(self, source: Source, call: Operation) -> None:
+        while not self._stopping:
+            item = await source.next()
+            if item is None or self._stopping:
+                return  # an item taken but not started is not journalled: a resume sends it
+            if isinstance(item, InvalidItem):
+                self._record_invalid(item)
+            elif self.resume and self._state.finished(item.id, retry_failed=self.retry_failed):
+                self.stats.skipped += 1
+            else:
+                await self._process(item, call)
+
+    async def _process(self, item: BatchItem, call: Operation) -> None:
+        key = self._state.in_doubt_keys.get(item.id) or self.key_for(item.id)
+        started = time.monotonic()
+        attempts = 0
+        for round_ in range(self.max_resends + 1):
+            await self._gate.wait()
+            self.stats.in_flight += 1
+            try:
+                result = await call(item, key)
+            except asyncio.CancelledError:
+                self._end(item, key, Outcome.IN_DOUBT, started, attempts, error=CANCELLED)
+                raise
+            except Exception as exc:
+                attempts += attempts_of(exc)
+                if round_ < self.max_resends and await self._resend_later(exc, round_):
+                    continue
+                self._end(item, key, outcome_of(exc), started, attempts, error=error_fields(exc))
+                return
+            finally:
+                self.stats.in_flight -= 1
+            attempts += attempts_of(result)
+            outcome = result_outcome(result)
+            self._end(item, key, outcome, started, attempts, result=result_fields(result))
+            return
+
+    async def _resend_later(self, exc: Exception, round_: int) -> bool:
+        """Whether to send the item again: after a 429 (the gate waits), or while the server
+        is still busy with the same key (409 in flight)."""
+        if isinstance(exc, RateLimitError):
+            self._gate.pause(exc.retry_after)
+            return True
+        if in_flight_conflict(exc):
+            await asyncio.sleep(min(0.25 * 2**round_, 5.0))
+            return True
+        return False
+
+    def _end(
+        self,
+        item: BatchItem,
+        key: str,
+        outcome: Outcome,
+        started: float,
+        attempts: int,
+        *,
+        result: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        seconds = time.monotonic() - started
+        stats = self.stats
+        stats.counts[outcome] += 1
+        stats.retries += max(attempts - 1, 0)
+        stats.latency.add(seconds)
+        if self._writer is None:
+            return
+        record: dict[str, Any] = {
+            "event": "item",
+            "id": item.id,
+            "line": item.line,
+            "outcome": outcome.value,
+            "key": key,
+            "attempts": attempts,
+            "ms": round(seconds * 1000, 2),
+            "at": _now(),
+        }
+        if result is not None:
+            record["result"] = result
+        if error is not None:
+            record["error"] = error
+        self._writer.write(record)
+
+    def _record_invalid(self, item: InvalidItem) -> None:
+        self.stats.counts[Outcome.REJECTED] += 1
+        if self._writer is not None:
+            self._writer.write(
+                {
+                    "event": "item",
+                    "id": item.id,
+                    "line": item.line,
+                    "outcome": Outcome.REJECTED.value,
+                    "error": {"type": "InvalidInput", "message": mask_card_numbers(item.reason)},
+                    "at": _now(),
+                }
+            )
+
+
+def _check_resume(state: JournalState, batch_id: str, operation: str, key_check: str) -> None:
+    if state.batch_id is None:
+        return
+    if state.batch_id != batch_id:
+        raise ConfigurationError(
+            f"the journal belongs to batch {state.batch_id!r}, not {batch_id!r}"
+        )
+    if state.operation is not None and state.operation != operation:
+        raise ConfigurationError(
+            f"the journal was written by operation {state.operation!r}, not {operation!r}"
+        )
+    if state.key_check is not None and not hmac.compare_digest(state.key_check, key_check):
+        raise ConfigurationError(
+            "the batch secret differs from the one this journal was written with: the items "
+            "in doubt would be sent with new idempotency keys and could be charged twice"
+        )
+
+
+def operation_for(client: PlexyClient, name: str) -> Operation:
+    """The service call ``name`` (such as ``"payments.create"``) as a batch operation.
+
+    Raises ``ConfigurationError`` for an unknown call, or one that takes no idempotency key.
+    """
+    return _resolve(client, name)[0]
+
+
+@attrs.frozen
+class _ServiceCall:
+    """A service method by name, called with an item's params and its idempotency key."""
+
+    name: str
+    method: Callable[..., Awaitable[object]]
+
+    async def __call__(self, item: BatchItem, key: str) -> object:
+        return await self.method(**item.params, idempotency_key=key)
+
+
+def _resolve(client: PlexyClient, operation: str | Operation) -> tuple[Operation, str]:
+    if isinstance(operation, _ServiceCall):
+        return operation, operation.name
+    if not isinstance(operation, str):
+        if not callable(operation):
+            raise ConfigurationError(
+                "operation must be a name such as 'payments.create' or a callable"
+            )
+        return operation, getattr(operation, "__qualname__", type(operation).__name__)
+    from .resources._base import Service
+
+    service_name, _, method_name = operation.partition(".")
+    service = None
+    if service_name.isidentifier() and not service_name.startswith("_"):
+        service = getattr(client, service_name, None)
+    method = getattr(service, method_name, None) if isinstance(service, Service) else None
+    if method is None or method_name.startswith("_") or not inspect.iscoroutinefunction(method):
+        raise ConfigurationError(f"unknown operation {operation!r}; expected 'service.method'")
+    if "idempotency_key" not in inspect.signature(method).parameters:
+        raise ConfigurationError(
+            f"{operation} takes no idempotency key: only calls that create or move money run "
+            "in a batch"
+        )
+    return _ServiceCall(operation, method), operation
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def run_batch(
+    client: PlexyClient,
+    items: Iterable[Item] | AsyncIterable[Item],
+    operation: str | Operation,
+    **options: Any,
+) -> BatchSummary:
+    """``Batch(**options).run(client, items, operation)`` in one call."""
+    return await Batch(**options).run(client, items, operation)
+
+
+__all__ = [
+    "ENV_BATCH_SECRET",
+    "FINISHED",
+    "Batch",
+    "BatchItem",
+    "BatchStats",
+    "BatchSummary",
+    "InvalidItem",
+    "Item",
+    "JournalState",
+    "LatencyHistogram",
+    "Operation",
+    "Outcome",
+    "idempotency_key_for",
+    "iter_journal",
+    "operation_for",
+    "read_journal",
+    "run_batch",
+]
