@@ -106,12 +106,14 @@ async def _log_backoff(details: Any) -> None:
         )
 
 
-def _attempts(call: Call, policy: RetryPolicy) -> AsyncGenerator[backoff.Attempt, None]:
+def _attempts(
+    call: Call, policy: RetryPolicy, *, max_time: float
+) -> AsyncGenerator[backoff.Attempt, None]:
     return backoff.aretry_context(
         PlexyError,
         _waits,
         max_tries=policy.max_attempts,
-        max_time=call.timeouts.deadline,
+        max_time=max_time,
         jitter=None,  # _waits jitters itself: a server's Retry-After is never jittered
         giveup=lambda exc: not should_retry(exc, call),
         on_try=(),
@@ -125,26 +127,71 @@ def _attempts(call: Call, policy: RetryPolicy) -> AsyncGenerator[backoff.Attempt
 
 
 def retry_on_status(attempt: Callable[[Call], Awaitable[T]]) -> Callable[[Call], Awaitable[T]]:
-    """Decorate a single attempt with the call's retry policy and overall deadline."""
+    """Decorate a single attempt with the call's retry policy and overall deadline.
+
+    For speed, the first attempt runs bare: no async generator, no handlers, and no timer of its
+    own when aiohttp's per-attempt ``total`` timeout already ends it inside the deadline (the
+    common case, see ``_fits_in_deadline``). Only a failed first attempt enters backoff's
+    machinery, which then decides about that failure and every later one exactly as if it had
+    run the first attempt itself.
+    """
 
     @functools.wraps(attempt)
     async def run(call: Call) -> T:
-        policy = call.retry
-        result: T
         try:
-            async with (
-                asyncio.timeout(call.timeouts.deadline),
-                aclosing(_attempts(call, policy)) as attempts,
-            ):
-                async for attempt_ in attempts:
-                    with attempt_:
-                        result = await attempt(call)
+            if _fits_in_deadline(call.timeouts):
+                return await attempt(call)
+            async with asyncio.timeout(call.remaining()):
+                return await attempt(call)
+        except PlexyError as exc:
+            first_failure = exc
         except TimeoutError:
-            raise APITimeoutError(
-                f"the call's deadline of {call.timeouts.deadline:g}s passed "
-                f"after {call.attempts} attempt(s)",
-                maybe_sent=call.attempts > 0,
-            ) from None
-        return result
+            raise _deadline_passed(call) from None
+        return await _retry(attempt, call, first_failure)
 
     return run
+
+
+def _fits_in_deadline(timeouts: Timeouts) -> bool:
+    """Whether aiohttp's ``total`` timeout ends an attempt before the call's deadline passes.
+
+    aiohttp rounds a timeout above 5 s up to the next whole second, hence the second of slack.
+    """
+    return timeouts.attempt + 1.0 <= timeouts.deadline
+
+
+async def _retry(
+    attempt: Callable[[Call], Awaitable[T]], call: Call, first_failure: PlexyError
+) -> T:
+    """Backoff's loop over the remaining attempts, bounded by what is left of the deadline.
+
+    Its first try replays the first attempt's failure instead of sending again, so backoff
+    decides about it (give up, or wait and retry) through the same ``giveup`` and wait generator
+    as for every later failure, and counts it against ``max_attempts``.
+    """
+    policy = call.retry
+    remaining = call.remaining()
+    failure: PlexyError | None = first_failure
+    result: T
+    try:
+        async with (
+            asyncio.timeout(remaining),
+            aclosing(_attempts(call, policy, max_time=remaining)) as attempts,
+        ):
+            async for attempt_ in attempts:
+                with attempt_:
+                    if failure is not None:
+                        replayed, failure = failure, None
+                        raise replayed
+                    result = await attempt(call)
+    except TimeoutError:
+        raise _deadline_passed(call) from None
+    return result
+
+
+def _deadline_passed(call: Call) -> APITimeoutError:
+    return APITimeoutError(
+        f"the call's deadline of {call.timeouts.deadline:g}s passed "
+        f"after {call.attempts} attempt(s)",
+        maybe_sent=call.attempts > 0,
+    )

@@ -30,8 +30,24 @@ def _check_value(_: object, __: attrs.Attribute[int], value: int) -> None:
         raise ValueError("amount value must not be negative")
 
 
+def is_currency_code(value: object) -> bool:
+    """Whether ``value`` is a three-letter ISO 4217 code such as ``"KZT"``."""
+    if value.__class__ is str and value in _currency_codes_seen:  # on every Amount: be quick
+        return True
+    if not isinstance(value, str) or _CURRENCY.match(value) is None:
+        return False
+    if value.__class__ is str:
+        _currency_codes_seen.add(value)
+    return True
+
+
+# The codes is_currency_code has accepted: a set lookup is cheaper than the regular expression.
+# At most 26**3 of them.
+_currency_codes_seen: set[str] = set()
+
+
 def _check_currency(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not _CURRENCY.match(value):
+    if not is_currency_code(value):
         raise ValueError(f"currency must be an ISO 4217 code such as 'KZT', got {value!r}")
 
 

@@ -1,0 +1,146 @@
+"""The converter micro-benchmark: microseconds per call, next to ``json.loads`` of the same body.
+
+``python -m benchmarks.converter [--json]``. Measured in one process with ``timeit``: each case
+is run in batches of about 0.1 s, several batches, and the median and best batch are reported.
+
+* ``json.loads``: the response body (``benchmarks.payload.RESPONSE_BODY``) to a dict;
+* ``structure``: that dict to a ``PaymentResponse`` (nested ``Amount``, ``PaymentMethodSummary``
+  and ``RedirectAction``) through ``plexy_async._converter.structure``, as every call does;
+* ``same, detailed validation``: through the detailed-validation converter that only runs to
+  explain a failure (cattrs' default setting);
+* ``hand-written``: a function that calls the model constructors directly and checks no types
+  (``Amount``'s own validators still run in its ``__init__``): what the obvious code costs;
+* ``unstructure`` and compact JSON (the client's encoder, ``json.dumps`` with its set-up done
+  once): a ``PaymentRequest`` on its way out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import timeit
+from collections.abc import Callable
+from typing import Any
+
+from plexy_async import Amount, CardDetails
+from plexy_async._client import _encode_json
+from plexy_async._converter import _detailed, structure, unstructure
+from plexy_async.models.checkout import (
+    PaymentMethodSummary,
+    PaymentRequest,
+    PaymentResponse,
+    RedirectAction,
+    ResultCode,
+)
+
+from .payload import REQUEST, RESPONSE_BODY
+from .server import pin_to
+
+
+def _cases() -> list[tuple[str, Callable[[], object]]]:
+    parsed = json.loads(RESPONSE_BODY)
+    card = REQUEST["paymentMethod"]
+    request = PaymentRequest(
+        amount=Amount(10000, "KZT"),
+        reference=REQUEST["reference"],
+        merchant_account=REQUEST["merchantAccount"],
+        payment_method=CardDetails(
+            number=card["number"],
+            expiry_month=card["expiryMonth"],
+            expiry_year=card["expiryYear"],
+            cvc=card["cvc"],
+            holder_name=card["holderName"],
+        ),
+        return_url=REQUEST["returnUrl"],
+    )
+    unstructured = unstructure(request)
+    if unstructured != REQUEST:
+        raise SystemExit(f"unstructure does not match the payload: {unstructured!r}")
+    if structure(parsed, PaymentResponse) != _hand_written(parsed):
+        raise SystemExit("structure and the hand-written function disagree")
+    return [
+        ("json.loads(response body)", lambda: json.loads(RESPONSE_BODY)),
+        ("structure(dict, PaymentResponse)", lambda: structure(parsed, PaymentResponse)),
+        ("  same, detailed validation", lambda: _detailed.structure(parsed, PaymentResponse)),
+        ("  same, hand-written constructors", lambda: _hand_written(parsed)),
+        ("json.loads + structure", lambda: structure(json.loads(RESPONSE_BODY), PaymentResponse)),
+        ("unstructure(PaymentRequest)", lambda: unstructure(request)),
+        ("compact JSON of the request dict", lambda: _encode_json(unstructured)),
+    ]
+
+
+def _hand_written(d: dict[str, Any]) -> Any:
+    amount, method, action = d.get("amount"), d.get("paymentMethod"), d.get("action")
+    return PaymentResponse(
+        result_code=ResultCode(d["resultCode"]),
+        psp_reference=d.get("pspReference"),
+        merchant_reference=d.get("merchantReference"),
+        amount=None if amount is None else Amount(amount["value"], amount["currency"]),
+        payment_method=None
+        if method is None
+        else PaymentMethodSummary(type=method.get("type"), brand=method.get("brand")),
+        action=None
+        if action is None
+        else RedirectAction(
+            type=action["type"],
+            url=action.get("url"),
+            method=action.get("method"),
+            data=action.get("data"),
+            payment_method_type=action.get("paymentMethodType"),
+            payment_data=action.get("paymentData"),
+        ),
+        refusal_reason=d.get("refusalReason"),
+        refusal_reason_code=d.get("refusalReasonCode"),
+        payment_data=d.get("paymentData"),
+        donation_token=d.get("donationToken"),
+        fraud_result=d.get("fraudResult"),
+        additional_data=d.get("additionalData", {}),
+    )
+
+
+def measure(func: Callable[[], object], *, repeat: int, batch_seconds: float) -> dict[str, float]:
+    timer = timeit.Timer(func)
+    number = 1
+    while timer.timeit(number) < batch_seconds:  # calibrate: a batch of about batch_seconds
+        number *= 2
+    runs = [t / number * 1e6 for t in timer.repeat(repeat=repeat, number=number)]
+    return {"median_us": statistics.median(runs), "best_us": min(runs), "loops": number}
+
+
+def run(*, quick: bool) -> dict[str, Any]:
+    repeat, batch = (3, 0.05) if quick else (9, 0.1)
+    results = {name: measure(func, repeat=repeat, batch_seconds=batch) for name, func in _cases()}
+    return {"body_bytes": len(RESPONSE_BODY), "cases": results}
+
+
+def format_table(report: dict[str, Any]) -> str:
+    base = report["cases"]["json.loads(response body)"]["median_us"]
+    lines = [
+        f"Converter ({report['body_bytes']}-byte payment response), microseconds per call:",
+        "",
+        "| case | median µs | best µs | vs json.loads |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, row in report["cases"].items():
+        lines.append(
+            f"| {name} | {row['median_us']:.2f} | {row['best_us']:.2f} | "
+            f"{row['median_us'] / base:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="converter micro-benchmark")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--cpu", type=int, default=None, help="pin to this core")
+    args = parser.parse_args(argv)
+    pin_to(args.cpu)
+    report = run(quick=args.quick)
+    sys.stdout.write((json.dumps(report) if args.json else format_table(report)) + "\n")
+
+
+if __name__ == "__main__":
+    main()
