@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 from urllib.parse import quote
 
@@ -28,6 +29,8 @@ from ._retry import Call, retry_on_status
 from ._routes import Route, Surface
 from ._transport import RawResponse, SessionPool, client_timeout, origin_of, send
 from .errors import (
+    APIConnectionError,
+    APIStatusError,
     ClientClosedError,
     InvalidRequestError,
     OutcomeUnknownError,
@@ -386,8 +389,9 @@ class PlexyClient:
         debug = _log.isEnabledFor(logging.DEBUG)  # checked once: no clock, no formatting when off
         started = time.monotonic() if debug else 0.0
         try:
+            session = self._pool.session_for(self._origin)
             raw = await send(
-                self._pool.session_for(self._origin),
+                session,
                 call.route.method,
                 call.url,
                 headers=call.headers,
@@ -395,8 +399,11 @@ class PlexyClient:
                 params=call.params,
                 timeouts=call.client_timeout,
                 max_bytes=self._max_response_bytes,
+                trace_request_ctx=_trace_context(call) if session.trace_configs else None,
             )
         except PlexyError as exc:
+            if getattr(exc, "maybe_sent", False):
+                call.maybe_delivered = True
             if debug:
                 _log_attempt(call, type(exc).__name__, None, time.monotonic() - started)
             raise
@@ -439,9 +446,30 @@ class _RoutePlan(NamedTuple):
     sends_idempotency_key: bool
 
 
+def _outcome_unknown(exc: PlexyError, call: Call) -> bool:
+    """Whether a failed write may still have taken effect on the server.
+
+    Either the last attempt itself may have reached the server, or an earlier one may have and
+    the last answer does not settle it: a 5xx, 408 or 429 says nothing of the earlier attempt,
+    and a 409 may mean it is still being processed.
+    """
+    if not call.route.sends_idempotency_key:
+        return False
+    if getattr(exc, "maybe_sent", False):
+        return True
+    if not call.maybe_delivered:
+        return False
+    if isinstance(exc, APIStatusError):
+        return exc.status >= 500 or exc.status in _UNSETTLING_STATUSES
+    return isinstance(exc, APIConnectionError)
+
+
+_UNSETTLING_STATUSES = frozenset({408, 409, 429})
+
+
 def _with_context(exc: PlexyError, call: Call) -> PlexyError:
     """Fill in the call's context, and turn a possibly-delivered write into OutcomeUnknownError."""
-    if getattr(exc, "maybe_sent", False) and call.route.sends_idempotency_key:
+    if _outcome_unknown(exc, call):
         exc = OutcomeUnknownError(
             f"{call.method} {call.path}: outcome unknown after {call.attempts} attempt(s) "
             f"({exc.message}); retry with idempotency_key={call.idempotency_key!r} to learn it "
@@ -453,6 +481,17 @@ def _with_context(exc: PlexyError, call: Call) -> PlexyError:
         exc.idempotency_key = call.idempotency_key
         exc.attempts = call.attempts
     return exc
+
+
+def _trace_context(call: Call) -> Mapping[str, Any]:
+    """What trace hooks may label a span with: never headers (they hold the API key)."""
+    return MappingProxyType(
+        {
+            "operation": call.route.name,
+            "attempt": call.attempts,
+            "idempotency_key": call.idempotency_key,
+        }
+    )
 
 
 def _path_params(params: Mapping[str, str]) -> dict[str, str]:

@@ -52,6 +52,9 @@ class Call:
     client_timeout: aiohttp.ClientTimeout
     attempts: int = 0
     started: float = attrs.field(factory=time.monotonic)
+    # Set when an attempt failed in a way that may have reached the server: a later answer
+    # that does not settle the outcome (a 5xx, say) must not be reported as a plain failure.
+    maybe_delivered: bool = False
 
     @property
     def method(self) -> str:

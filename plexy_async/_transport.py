@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -112,8 +112,12 @@ async def send(
     params: Mapping[str, str] | None,
     timeouts: aiohttp.ClientTimeout,
     max_bytes: int,
+    trace_request_ctx: Mapping[str, Any] | None = None,
 ) -> RawResponse:
-    """One HTTP exchange. Raises only ``PlexyError`` (or ``CancelledError``)."""
+    """One HTTP exchange. Raises only ``PlexyError`` (or ``CancelledError``).
+
+    ``trace_request_ctx`` reaches aiohttp trace hooks as ``ctx.trace_request_ctx``.
+    """
     try:
         async with session.request(
             method,
@@ -123,6 +127,7 @@ async def send(
             params=params,
             timeout=timeouts,
             allow_redirects=False,
+            trace_request_ctx=trace_request_ctx,
         ) as resp:
             length = resp.content_length
             if length is not None and length > max_bytes:

@@ -80,6 +80,35 @@ async def test_commit_then_drop_without_retries_is_outcome_unknown_with_the_key(
     assert len(mock_plexy.ledger.charges) == 1
 
 
+async def test_a_5xx_after_a_possibly_delivered_attempt_is_outcome_unknown(
+    mock_plexy: MockPlexy, client: PlexyClient
+) -> None:
+    # Attempt 1 is charged and then dropped; attempts 2 and 3 meet a struggling server. A plain
+    # ServerError would invite a retry under a new key: a second charge.
+    mock_plexy.faults.add(*PAYMENTS, Fault.drop_after_commit())
+    mock_plexy.faults.add(*PAYMENTS, Fault.status(503), times=2)  # queued after the drop
+    with pytest.raises(errors.OutcomeUnknownError) as caught:
+        await pay(client, idempotency_key="order-7")
+    assert caught.value.idempotency_key == "order-7"
+    assert caught.value.attempts == 3
+    assert isinstance(caught.value.__cause__, errors.ServerError)
+    assert len(mock_plexy.ledger.charges) == 1
+    again = await pay(client, idempotency_key="order-7")
+    assert again.psp_reference == mock_plexy.ledger.charges[0].psp_reference
+    assert len(mock_plexy.ledger.charges) == 1
+
+
+async def test_a_4xx_after_a_5xx_stays_a_plain_error(
+    mock_plexy: MockPlexy, client: PlexyClient
+) -> None:
+    mock_plexy.faults.add(*PAYMENTS, Fault.status(503))
+    mock_plexy.faults.add(*PAYMENTS, Fault.status(422))  # queued after the 503
+    with pytest.raises(errors.UnprocessableEntityError) as caught:
+        await pay(client)
+    assert caught.value.attempts == 2
+    assert mock_plexy.ledger.charges == []
+
+
 async def test_truncated_body_on_a_keyed_post_is_retried(
     mock_plexy: MockPlexy, client: PlexyClient
 ) -> None:
@@ -325,19 +354,29 @@ async def test_borrowed_session_is_used_and_left_open(mock_plexy: MockPlexy) -> 
     assert len(mock_plexy.ledger.charges) == 1
 
 
-async def test_trace_configs_pass_through(mock_plexy: MockPlexy) -> None:
-    started: list[str] = []
+async def test_trace_configs_pass_through_with_the_operation_and_attempt(
+    mock_plexy: MockPlexy,
+) -> None:
+    started: list[tuple[str, dict[str, Any]]] = []
 
-    async def on_start(_: Any, __: Any, params: aiohttp.TraceRequestStartParams) -> None:
-        started.append(params.method)
+    async def on_start(_: Any, ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        started.append((params.method, dict(ctx.trace_request_ctx)))
 
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(on_start)
+    mock_plexy.faults.add(*PAYMENTS, Fault.status(503))
     async with PlexyClient(
-        api_key=mock_plexy.api_key, base_url=mock_plexy.url, trace_configs=[trace]
+        api_key=mock_plexy.api_key,
+        base_url=mock_plexy.url,
+        trace_configs=[trace],
+        retry=RetryPolicy(initial_delay=0.01),
     ) as client:
-        await pay(client)
-    assert started == ["POST"]
+        payment = await pay(client)
+    key = payment.meta.idempotency_key
+    assert started == [
+        ("POST", {"operation": "payments.create", "attempt": 1, "idempotency_key": key}),
+        ("POST", {"operation": "payments.create", "attempt": 2, "idempotency_key": key}),
+    ]
 
 
 async def test_connections_are_reused(mock_plexy: MockPlexy) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._config import RequestOptions
@@ -22,7 +23,7 @@ class Service:
     def __init__(self, client: PlexyClient) -> None:
         self._client = client
 
-    async def _call(
+    def _call(
         self,
         name: str,
         response_type: type[T],
@@ -32,8 +33,9 @@ class Service:
         query: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         options: RequestOptions | None = None,
-    ) -> T:
-        return await self._client.request(
+    ) -> Coroutine[Any, Any, T]:
+        # A plain function handing back the client's coroutine: one frame less per call.
+        return self._client.request(
             route(name),
             response_type,
             body=body,
