@@ -34,17 +34,21 @@ class TransactionStatus(OpenStrEnum):
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class Transaction(APIResponse):
-    """``response.Transaction``: one payment, recurring payment or refund (``type``)."""
+class TransactionRecord:
+    """The fields of a Pay API transaction, every one but ``id`` optional.
+
+    ``Transaction`` (what the API returns) and ``TransactionWebhookDetails`` (what webhooks
+    carry) are this record; the API's always has ``status``, ``amount`` and ``currency``.
+    """
 
     id: str
-    status: TransactionStatus
-    amount: int
-    currency: str
+    status: TransactionStatus | None = None
+    amount: int | None = None
+    currency: str | None = None
     balance: int | None = None
     type: str | None = None  # payment, recurring, refund, ...
     last4: str | None = None
-    payment_method: str | None = None
+    payment_method: Any = None  # a method name, or an object in some webhooks: kept as sent
     merchant_reference: str | None = None
     order_reference: str | None = None
     description: str | None = None
@@ -60,6 +64,15 @@ class Transaction(APIResponse):
     payment_link_id: str | None = None
     customer_id: str | None = None
     card_token_id: str | None = None
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Transaction(TransactionRecord, APIResponse):
+    """``response.Transaction``: one payment, recurring payment or refund (``type``)."""
+
+    status: TransactionStatus
+    amount: int
+    currency: str
 
 
 @attrs.frozen(kw_only=True, slots=False)

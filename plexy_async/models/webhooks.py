@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from plexy_async.models.common import Amount, OpenStrEnum
-from plexy_async.models.transactions import TransactionStatus
+from plexy_async.models.transactions import TransactionRecord
 
 # --- Checkout v2 --------------------------------------------------------------------------------
 
@@ -65,36 +65,11 @@ class PayEventName(OpenStrEnum):
     TRANSACTION_REFUNDED = "transaction.refunded"
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class TransactionWebhookDetails:
+class TransactionWebhookDetails(TransactionRecord):
     """``response.TransactionWebhookDetails``: the transaction an event is about (minor units).
 
     Unlike ``Transaction`` (an API response), every field but ``id`` may be missing.
     """
-
-    id: str
-    amount: int | None = None
-    balance: int | None = None
-    currency: str | None = None
-    status: TransactionStatus | None = None
-    type: str | None = None
-    last4: str | None = None
-    payment_method: Any = None
-    merchant_reference: str | None = None
-    order_reference: str | None = None
-    description: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    authed_at: datetime | None = None
-    confirmed_at: datetime | None = None
-    processed_at: datetime | None = None
-    processed_amount: int | None = None
-    secure3d: Any = None
-    parent_transaction_id: str | None = None
-    recurring_type: str | None = None
-    payment_link_id: str | None = None
-    customer_id: str | None = None
-    card_token_id: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=False)
