@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -13,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from web_support import VISA, check_200_concurrent_payments, payment, post
 
 from examples.aiohttp_app import PLEXY, Settings, create_app
 from examples.tracing import AttemptStats, stats_trace_config
@@ -27,7 +26,6 @@ from plexy_async.testing import (
 
 SECRET = "whsec_aiohttp_example_secret"
 HMAC_KEY = "A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F90"
-VISA = "4242424242424242"
 
 
 @asynccontextmanager
@@ -55,16 +53,6 @@ def settings_for(mock: MockPlexy, stats: AttemptStats, **overrides: Any) -> Sett
         trace_configs=(stats_trace_config(stats),),
         **overrides,
     )
-
-
-def payment(order_id: str, number: str = VISA) -> dict[str, Any]:
-    card = {"number": number, "cvc": "737", "expiry_month": "03", "expiry_year": "2030"}
-    return {"order_id": order_id, "amount": 10000, "currency": "KZT", "card": card}
-
-
-async def post(http: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
-    async with http.post(url, json=body) as resp:
-        return resp.status, await resp.json()
 
 
 def handled(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -144,30 +132,6 @@ async def test_checkout_and_notification_webhooks(
 
 
 async def test_200_concurrent_requests_share_one_pool(mock_plexy: MockPlexy) -> None:
-    tasks_before = asyncio.all_tasks()
     stats = AttemptStats()
-    limit = 20
-    app = create_app(settings_for(mock_plexy, stats, pool=PoolLimits(limit=limit)))
-    # Every payment waits 50 ms on the server, so the 200 requests overlap and fill the pool.
-    mock_plexy.faults.add("POST", "/v2/payments", Fault.delay(0.05), times=200)
-    connector = aiohttp.TCPConnector(limit=0)  # the test's own client: no cap of its own
-    async with serve(app) as url, aiohttp.ClientSession(connector=connector) as http:
-        results = await asyncio.gather(
-            *(post(http, f"{url}/payments", payment(f"D-{i}")) for i in range(200))
-        )
-        assert [status for status, _ in results] == [200] * 200
-        assert {body["result_code"] for _, body in results} == {"Authorised"}
-        assert len(stats.sessions) == 1  # one session, one pool, for all 200 requests
-        (session,) = stats.sessions
-        assert not session.closed
-    assert session.closed  # the cleanup context closed it
-    charges = mock_plexy.ledger.charges
-    assert len(charges) == 200
-    assert {c.reference for c in charges} == {f"D-{i}" for i in range(200)}
-    assert stats.attempts == 200 and stats.failures == 0
-    assert stats.connections_created <= limit  # connections were reused, never one per request
-    assert stats.connections_created + stats.connections_reused == 200
-    assert mock_plexy.ledger.peak_in_flight == limit
-    gc.collect()  # an unclosed session would warn here, and warnings are errors
-    await asyncio.sleep(0)
-    assert asyncio.all_tasks() - tasks_before == set()
+    app = create_app(settings_for(mock_plexy, stats, pool=PoolLimits(limit=20)))
+    await check_200_concurrent_payments(mock_plexy, app, serve, stats, limit=20, prefix="D")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +12,7 @@ import aiohttp
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from web_support import check_200_concurrent_payments, payment, post
 
 from examples.fastapi_app import Settings, create_app
 from examples.tracing import AttemptStats, stats_trace_config
@@ -21,7 +21,6 @@ from plexy_async.testing import Fault, MockPlexy, checkout_event, pay_event
 
 SECRET = "whsec_fastapi_example_secret"
 TOKEN = "tok_fastapi_example_token"
-VISA = "4242424242424242"
 
 
 async def _serve(server: uvicorn.Server) -> None:
@@ -70,16 +69,6 @@ def settings_for(mock: MockPlexy, stats: AttemptStats, **overrides: Any) -> Sett
         trace_configs=(stats_trace_config(stats),),
         **overrides,
     )
-
-
-def payment(order_id: str, number: str = VISA, cvc: str = "737") -> dict[str, Any]:
-    card = {"number": number, "cvc": cvc, "expiry_month": "03", "expiry_year": "2030"}
-    return {"order_id": order_id, "amount": 10000, "currency": "KZT", "card": card}
-
-
-async def post(http: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
-    async with http.post(url, json=body) as resp:
-        return resp.status, await resp.json()
 
 
 async def test_payment_routes_and_webhooks_over_http(mock_plexy: MockPlexy) -> None:
@@ -133,33 +122,9 @@ async def test_payment_routes_and_webhooks_over_http(mock_plexy: MockPlexy) -> N
 
 
 async def test_200_concurrent_requests_share_one_pool(mock_plexy: MockPlexy) -> None:
-    tasks_before = asyncio.all_tasks()
     stats = AttemptStats()
-    limit = 20
-    app = create_app(settings_for(mock_plexy, stats, pool=PoolLimits(limit=limit)))
-    # Every payment waits 50 ms on the server, so the 200 requests overlap and fill the pool.
-    mock_plexy.faults.add("POST", "/v2/payments", Fault.delay(0.05), times=200)
-    connector = aiohttp.TCPConnector(limit=0)  # the test's own client: no cap of its own
-    async with serve(app) as url, aiohttp.ClientSession(connector=connector) as http:
-        results = await asyncio.gather(
-            *(post(http, f"{url}/payments", payment(f"C-{i}")) for i in range(200))
-        )
-        assert [status for status, _ in results] == [200] * 200
-        assert {body["result_code"] for _, body in results} == {"Authorised"}
-        assert len(stats.sessions) == 1  # one session, one pool, for all 200 requests
-        (session,) = stats.sessions
-        assert not session.closed
-    assert session.closed  # the lifespan closed it
-    charges = mock_plexy.ledger.charges
-    assert len(charges) == 200
-    assert {c.reference for c in charges} == {f"C-{i}" for i in range(200)}
-    assert stats.attempts == 200 and stats.failures == 0
-    assert stats.connections_created <= limit  # connections were reused, never one per request
-    assert stats.connections_created + stats.connections_reused == 200
-    assert mock_plexy.ledger.peak_in_flight == limit
-    gc.collect()  # an unclosed session would warn here, and warnings are errors
-    await asyncio.sleep(0)
-    assert asyncio.all_tasks() - tasks_before == set()
+    app = create_app(settings_for(mock_plexy, stats, pool=PoolLimits(limit=20)))
+    await check_200_concurrent_payments(mock_plexy, app, serve, stats, limit=20, prefix="C")
 
 
 async def test_a_lifespan_that_cannot_start_fails_clearly(mock_plexy: MockPlexy) -> None:
