@@ -141,6 +141,8 @@ async def test_bad_arguments_fail_before_the_wire(
         await client.sessions.result("CS1", session_result="")
     with pytest.raises(ValueError, match="currency"):
         Amount(100, "kzt")
+    with pytest.raises(ValueError, match="currency"):
+        Amount(100, "KZT\n")
     with pytest.raises(TypeError):
         Amount(10.5, "KZT")  # type: ignore[arg-type]
     assert mock_plexy.ledger.requests == []

@@ -6,12 +6,11 @@ value still parses.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import attrs
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+from .common import is_currency_code
 
 
 def minor_units(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -31,7 +30,7 @@ def optional_minor_units(instance: object, attribute: attrs.Attribute[Any], valu
 
 def currency_code(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """An ISO 4217 code such as ``"KZT"``."""
-    if not isinstance(value, str) or not _CURRENCY.match(value):
+    if not is_currency_code(value):
         raise ValueError(f"{attribute.name} must be an ISO 4217 code such as 'KZT', got {value!r}")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"[A-Z]{3}")  # used with fullmatch: no trailing newline slips by
 
 # ISO 4217 minor-unit exponents that differ from the usual 2 (for display and conversion).
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -34,7 +34,7 @@ def is_currency_code(value: object) -> bool:
     """Whether ``value`` is a three-letter ISO 4217 code such as ``"KZT"``."""
     if value.__class__ is str and value in _currency_codes_seen:  # on every Amount: be quick
         return True
-    if not isinstance(value, str) or _CURRENCY.match(value) is None:
+    if not isinstance(value, str) or _CURRENCY.fullmatch(value) is None:
         return False
     if value.__class__ is str:
         _currency_codes_seen.add(value)
