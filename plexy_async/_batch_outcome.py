@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ._journal import Outcome, mask_card_numbers
+from ._journal import Outcome
+from ._protocol import mask_card_numbers
 from .errors import (
     APIConnectionError,
     APIStatusError,

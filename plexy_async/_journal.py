@@ -21,7 +21,6 @@ from __future__ import annotations
 import enum
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Final
@@ -44,14 +43,6 @@ class Outcome(enum.StrEnum):
 #: Outcomes a resumed batch does not send again (``retry_failed`` re-sends FAILED too).
 #: REJECTED is not among them: fix the input line and resume, and it goes out.
 FINISHED: Final = frozenset({Outcome.SUCCEEDED, Outcome.DECLINED, Outcome.FAILED})
-
-_CARD_NUMBER: Final = re.compile(r"(?<!\d)(\d{6})\d{3,9}(\d{4})(?!\d)")
-
-
-def mask_card_numbers(text: str) -> str:
-    """Mask any 13-19 digit run to its first 6 and last 4 digits."""
-    return _CARD_NUMBER.sub(lambda m: m[1] + "*" * (len(m[0]) - 10) + m[2], text)
-
 
 class JournalWriter:
     """Appends one JSON line per call and flushes it (``fsync=True`` also syncs it to disk)."""

@@ -104,7 +104,12 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 SNIPPET_LENGTH: Final = 240
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
-_CARD_NUMBER = re.compile(r"\b(\d{6})\d{3,9}(\d{4})\b")
+_CARD_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{3,9}(\d{4})(?!\d)")
+
+
+def mask_card_numbers(text: str) -> str:
+    """Mask any 13-19 digit run to its first 6 and last 4 digits."""
+    return _CARD_NUMBER.sub(lambda m: m[1] + "*" * (len(m[0]) - 10) + m[2], text)
 
 
 def clean_snippet(body: bytes, limit: int = SNIPPET_LENGTH) -> str:
@@ -112,7 +117,7 @@ def clean_snippet(body: bytes, limit: int = SNIPPET_LENGTH) -> str:
     text = body[: limit * 8].decode("utf-8", errors="replace")
     text = html.unescape(_TAGS.sub(" ", text))
     text = _SPACE.sub(" ", text).strip()
-    text = _CARD_NUMBER.sub(r"\1******\2", text)
+    text = mask_card_numbers(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

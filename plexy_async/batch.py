@@ -70,9 +70,9 @@ from ._journal import (
     JournalWriter,
     Outcome,
     iter_journal,
-    mask_card_numbers,
     read_journal,
 )
+from ._protocol import mask_card_numbers
 from .errors import ConfigurationError, RateLimitError
 
 if TYPE_CHECKING:

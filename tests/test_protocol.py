@@ -12,6 +12,7 @@ from plexy_async._protocol import (
     base_headers,
     clean_snippet,
     error_for,
+    mask_card_numbers,
     new_idempotency_key,
     parse_retry_after,
     validate_idempotency_key,
@@ -184,6 +185,13 @@ def test_snippet_masks_card_numbers_and_is_short() -> None:
     assert "4242424242424242" not in snippet
     assert "424242******4242" in snippet
     assert len(snippet) <= 240
+
+
+def test_card_numbers_are_masked_wherever_they_stand() -> None:
+    assert mask_card_numbers("card4242424242424242x") == "card424242******4242x"
+    assert mask_card_numbers("4000000000000000002") == "400000*********0002"  # 19 digits
+    assert mask_card_numbers("order 123456789012") == "order 123456789012"  # 12: not a card
+    assert mask_card_numbers("id 12345678901234567890") == "id 12345678901234567890"  # 20
 
 
 def test_retry_after_seconds_and_http_date() -> None:

@@ -18,6 +18,7 @@ import attrs
 from aiohttp import web
 
 from .._routes import route
+from ._cards import card_brand, valid_card_number
 from ._error_bodies import checkout_error, json_response
 from ._ledger import REQUEST_ID, Charge, State, new_psp_reference
 
@@ -136,28 +137,6 @@ def _amount(body: dict[str, Any]) -> dict[str, Any]:
     return {"currency": currency.upper(), "value": value}
 
 
-def luhn_ok(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def card_brand(number: str) -> str:
-    if number.startswith("4"):
-        return "visa"
-    if number[:2] in ("34", "37"):
-        return "amex"
-    if 51 <= int(number[:2]) <= 55 or 2221 <= int(number[:4]) <= 2720:
-        return "mc"
-    if number.startswith(("6011", "65")):
-        return "discover"
-    return "unknown"
-
-
 @attrs.frozen
 class _Card:
     number: str
@@ -180,7 +159,7 @@ def _card(method: dict[str, Any]) -> _Card:
     if not isinstance(number, str):
         raise _invalid("paymentMethod.number", "must be a string")
     number = number.replace(" ", "")
-    if not (number.isdigit() and 12 <= len(number) <= 19 and luhn_ok(number)):
+    if not valid_card_number(number):
         raise _invalid("paymentMethod.number", "not a valid card number")
     cvc = method.get("cvc")
     if cvc is not None and not (isinstance(cvc, str) and cvc.isdigit() and 3 <= len(cvc) <= 4):

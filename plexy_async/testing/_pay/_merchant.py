@@ -8,16 +8,15 @@ settlement payment orders debit it; transfers from a beneficiary credit it. Test
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any, Final
 
 from aiohttp import web
 
+from ...models.common import is_currency_code
 from ._common import PayError, PayState, Record, add, need, now_iso, ok
 
 MERCHANT_CURRENCY: Final = "KZT"
-_CURRENCY: Final = re.compile(r"^[A-Z]{3}$")
 
 
 def merchant(pay: PayState) -> Record:
@@ -92,7 +91,7 @@ def currency_of(body: Record, default: str | None = None) -> str:
     if body.get("currency") is None and default is not None:
         return default
     value: str = need(body, "currency", str)
-    if not _CURRENCY.match(value):
+    if not is_currency_code(value):
         raise PayError(422, f"currency must be an ISO 4217 code, got {value!r}", "currency")
     return value
 

@@ -18,7 +18,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .._checkout import _CVC_DECLINED, _REFUSALS, luhn_ok
+from .._cards import valid_card_number
+from .._checkout import _CVC_DECLINED, _REFUSALS
 from .._ledger import Charge
 from ._common import (
     PayError,
@@ -60,7 +61,7 @@ def card_number(body: Record, name: str = "card") -> tuple[str, str | None]:
     card = need(body, name, dict)
     number = need(card, "number")
     number = number.replace(" ", "")
-    if not (number.isdigit() and 12 <= len(number) <= 19 and luhn_ok(number)):
+    if not valid_card_number(number):
         raise PayError(400, "invalid request params: card number is not valid", f"{name}.number")
     for field in ("expiryMonth", "expiryYear"):
         if not isinstance(card.get(field), str):
