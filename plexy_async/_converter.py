@@ -56,7 +56,7 @@ from plexy_async.models.checkout import (
     StoredPaymentMethodDetails,
     UnknownAction,
 )
-from plexy_async.models.common import Amount, OpenStrEnum, is_currency_code
+from plexy_async.models.common import Amount, LenientBool, OpenStrEnum, is_currency_code
 
 __all__ = [
     "SEND_NULL",
@@ -142,12 +142,21 @@ def _format_datetime(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _parse_lenient_bool(value: Any) -> bool:
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise TypeError(f'expected bool or "true"/"false", got {_got(value)}')
+
+
 # type -> (the class that passes as is, the parser for anything else)
 _SCALARS: dict[type, tuple[type | None, Callable[[Any], Any]]] = {
     str: (str, _exactly(str)),
     int: (int, _exactly(int)),
     float: (float, _exactly(float)),
     bool: (bool, _exactly(bool)),
+    LenientBool: (bool, _parse_lenient_bool),
     datetime: (None, _parse_datetime),
 }
 

@@ -28,6 +28,7 @@ from plexy_async.models import (
     SessionResult,
     SessionStatus,
 )
+from plexy_async.models.common import LenientBool
 
 
 @attrs.frozen(kw_only=True)
@@ -336,3 +337,21 @@ def test_a_good_body_still_parses_after_a_bad_one() -> None:
         structure({"id": "CS1"}, SessionResult)
     result = structure({"id": "CS1", "status": "paymentPending"}, SessionResult)
     assert result.status is SessionStatus.PAYMENT_PENDING
+
+
+@attrs.frozen(kw_only=True)
+class _Flags:
+    strict: bool = False
+    lenient: LenientBool = False  # type: ignore[assignment]
+    maybe: LenientBool | None = None
+
+
+def test_lenient_bools_take_the_strings_true_and_false_and_plain_bools_do_not() -> None:
+    flags = structure({"lenient": "true", "maybe": "false", "strict": True}, _Flags)
+    assert (flags.lenient, flags.maybe, flags.strict) == (True, False, True)
+    assert structure({"lenient": False}, _Flags).lenient is False
+    assert structure({"maybe": {"Value": "true"}}, _Flags).maybe is True
+    with pytest.raises(ResponseValidationError, match="lenient"):
+        structure({"lenient": "yes"}, _Flags)
+    with pytest.raises(ResponseValidationError, match="strict"):
+        structure({"strict": "true"}, _Flags)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any
+from typing import Any, NewType
 
 import attrs
 
@@ -85,6 +85,11 @@ class OpenStrEnum(enum.StrEnum):
     @property
     def is_known(self) -> bool:
         return self._name_ != "UNKNOWN"
+
+
+#: A boolean that Adyen-style backends send as the string "true" or "false"; the converter takes
+#: either form for a field of this type (and only for those).
+LenientBool = NewType("LenientBool", bool)
 
 
 @attrs.frozen(kw_only=True)

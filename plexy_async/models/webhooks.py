@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from plexy_async.models.common import Amount, OpenStrEnum
+from plexy_async.models.common import Amount, LenientBool, OpenStrEnum
 from plexy_async.models.transactions import TransactionRecord
 
 # --- Checkout v2 --------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ class NotificationRequestItem:
     psp_reference: str
     event_code: NotificationEventCode
     merchant_account_code: str
-    success: bool
+    success: LenientBool  # sent as "true" / "false"
     original_reference: str | None = None
     merchant_reference: str | None = None
     amount: Amount | None = None
@@ -141,7 +141,7 @@ class NotificationItem:
 class Notification:
     """An Adyen-style batch; ``items`` are the unwrapped notification items."""
 
-    live: bool
+    live: LenientBool  # sent as "true" / "false"
     notification_items: list[NotificationItem] = attrs.field(factory=list)
 
     @property
