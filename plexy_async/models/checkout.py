@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from plexy_async.errors import InvalidRequestError
-from plexy_async.models.common import Amount, APIResponse, OpenStrEnum
+from plexy_async.models.common import Amount, APIResponse, OpenStrEnum, card_number_repr
 
 
 class ResultCode(OpenStrEnum):
@@ -52,15 +52,6 @@ class SessionStatus(OpenStrEnum):
 # --- request side -------------------------------------------------------------------------------
 
 
-def _mask_card_number(number: str | None) -> str:
-    """First 6 and last 4 digits only (all masked when too short to be a real card number)."""
-    if number is None:
-        return "None"
-    if len(number) < 13:
-        return repr("*" * len(number))
-    return repr(number[:6] + "*" * (len(number) - 10) + number[-4:])
-
-
 def _redacted(value: str | None) -> str:
     return "None" if value is None else "'<redacted>'"
 
@@ -77,7 +68,7 @@ class CardDetails:
     """
 
     type: str = "scheme"
-    number: str | None = attrs.field(default=None, repr=_mask_card_number)
+    number: str | None = attrs.field(default=None, repr=card_number_repr)
     expiry_month: str | None = None
     expiry_year: str | None = None
     cvc: str | None = attrs.field(default=None, repr=False)

@@ -87,6 +87,17 @@ class OpenStrEnum(enum.StrEnum):
         return self._name_ != "UNKNOWN"
 
 
+def card_number_repr(number: str | None) -> str:
+    """The repr of a card-number field: first 6 and last 4 digits only, whatever the input
+    (all masked when too short to be a real card number). Free text goes through
+    ``_protocol.mask_card_numbers`` instead."""
+    if number is None:
+        return "None"
+    if len(number) < 13:
+        return repr("*" * len(number))
+    return repr(number[:6] + "*" * (len(number) - 10) + number[-4:])
+
+
 #: A boolean that Adyen-style backends send as the string "true" or "false"; the converter takes
 #: either form for a field of this type (and only for those).
 LenientBool = NewType("LenientBool", bool)

@@ -13,8 +13,7 @@ from datetime import datetime
 import attrs
 
 from plexy_async.models._money import currency_code, minor_units, non_empty
-from plexy_async.models.checkout import _mask_card_number
-from plexy_async.models.common import APIResponse
+from plexy_async.models.common import APIResponse, card_number_repr
 from plexy_async.models.transactions import TransactionStatus
 
 
@@ -22,7 +21,7 @@ from plexy_async.models.transactions import TransactionStatus
 class CardData:
     """``request.CardData``: the card of a host-to-host payment."""
 
-    number: str = attrs.field(validator=non_empty, repr=_mask_card_number)
+    number: str = attrs.field(validator=non_empty, repr=card_number_repr)
     expiry_month: str
     expiry_year: str
     cvc: str | None = attrs.field(default=None, repr=False)

@@ -13,8 +13,7 @@ from datetime import datetime
 import attrs
 
 from plexy_async.models._money import currency_code, minor_units, non_empty
-from plexy_async.models.checkout import _mask_card_number
-from plexy_async.models.common import APIResponse, OpenStrEnum
+from plexy_async.models.common import APIResponse, OpenStrEnum, card_number_repr
 from plexy_async.models.customers import CardToken
 
 #: ``response.SavedCard``: what ``payouts.save_card`` returns (a card token).
@@ -30,7 +29,7 @@ class SaveCardRequest:
     ``repr()`` shows the number as first 6 / last 4; the server keeps only a token.
     """
 
-    card_number: str = attrs.field(validator=non_empty, repr=_mask_card_number)
+    card_number: str = attrs.field(validator=non_empty, repr=card_number_repr)
     expiry_month: str = attrs.field(validator=non_empty)
     expiry_year: str = attrs.field(validator=non_empty)
     holder_name: str | None = None
