@@ -10,8 +10,10 @@ is run in batches of about 0.1 s, several batches, and the median and best batch
   explain a failure (cattrs' default setting);
 * ``hand-written``: a function that calls the model constructors directly and checks no types
   (``Amount``'s own validators still run in its ``__init__``): what the obvious code costs;
-* ``unstructure`` and compact JSON (the client's encoder, ``json.dumps`` with its set-up done
-  once): a ``PaymentRequest`` on its way out.
+* ``unstructure`` and compact JSON (``json.dumps`` with its set-up done once): a
+  ``PaymentRequest`` on its way out the long way; ``dumps``: the same bytes as the client
+  writes them, straight from the model (``plexy_async._json``).
+* ``the client's parser``: ``_json.loads`` (no encoding sniffing) instead of ``json.loads``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from collections.abc import Callable
 from typing import Any
 
 from plexy_async import Amount, CardDetails
-from plexy_async._client import _encode_json
 from plexy_async._converter import _detailed, structure, unstructure
+from plexy_async._json import dumps, encode, loads
 from plexy_async.models.checkout import (
     PaymentMethodSummary,
     PaymentRequest,
@@ -58,6 +60,8 @@ def _cases() -> list[tuple[str, Callable[[], object]]]:
     unstructured = unstructure(request)
     if unstructured != REQUEST:
         raise SystemExit(f"unstructure does not match the payload: {unstructured!r}")
+    if dumps(request) != encode(unstructured).encode():
+        raise SystemExit("dumps and unstructure + encode disagree")
     if structure(parsed, PaymentResponse) != _hand_written(parsed):
         raise SystemExit("structure and the hand-written function disagree")
     return [
@@ -66,8 +70,10 @@ def _cases() -> list[tuple[str, Callable[[], object]]]:
         ("  same, detailed validation", lambda: _detailed.structure(parsed, PaymentResponse)),
         ("  same, hand-written constructors", lambda: _hand_written(parsed)),
         ("json.loads + structure", lambda: structure(json.loads(RESPONSE_BODY), PaymentResponse)),
+        ("  same, the client's parser", lambda: structure(loads(RESPONSE_BODY), PaymentResponse)),
         ("unstructure(PaymentRequest)", lambda: unstructure(request)),
-        ("compact JSON of the request dict", lambda: _encode_json(unstructured)),
+        ("compact JSON of the request dict", lambda: encode(unstructured)),
+        ("dumps(PaymentRequest): the client's body", lambda: dumps(request)),
     ]
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import json.encoder
 import logging
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 from urllib.parse import quote
 
 import aiohttp
+from yarl import URL
 
 from . import _protocol
 from ._config import (
@@ -24,7 +23,8 @@ from ._config import (
     RetryPolicy,
     Timeouts,
 )
-from ._converter import structure, unstructure
+from ._converter import structure
+from ._json import dumps, loads
 from ._retry import Call, retry_on_status
 from ._routes import Route, Surface
 from ._transport import RawResponse, SessionPool, client_timeout, origin_of, send
@@ -38,7 +38,7 @@ from .errors import (
     ResponseDecodeError,
     _CallContext,
 )
-from .models.common import APIResponse, ResponseMeta
+from .models.common import APIResponse
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -57,44 +57,6 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("plexy_async")
 T = TypeVar("T")
-
-
-def _compact_json_encoder() -> Callable[[Any], str]:
-    """``json.dumps(obj, separators=(",", ":"))``, minus the per-call set-up, for request bodies.
-
-    ``json.dumps`` with any keyword builds a ``JSONEncoder`` per call, and ``JSONEncoder.encode``
-    still builds its C encoder per call; this builds the C encoder once (circular references end
-    in ``RecursionError`` instead of ``ValueError``). Without the C accelerator: plain ``encode``.
-    """
-    compact = json.JSONEncoder(separators=(",", ":"))
-    make_encoder = getattr(json.encoder, "c_make_encoder", None)
-    if make_encoder is None:
-        return compact.encode
-    try:
-        chunks = make_encoder(
-            None, compact.default, json.encoder.encode_basestring_ascii, None, ":", ",",
-            False, False, True,
-        )  # fmt: skip
-    except TypeError:  # another signature in some future Python
-        return compact.encode
-
-    def encode(obj: Any) -> str:
-        return "".join(chunks(obj, 0))
-
-    return encode
-
-
-_encode_json = _compact_json_encoder()
-_decode_json = json.JSONDecoder().decode
-
-
-def _decode_json_body(body: bytes) -> Any:
-    """``json.loads(body)`` without its encoding sniffing, which costs a quarter of the parse.
-
-    JSON on the wire is UTF-8 (RFC 8259); a byte order mark is tolerated, as ``json.loads`` does.
-    """
-    text = body.decode()
-    return _decode_json(text[1:] if text.startswith("\ufeff") else text)
 
 
 class PlexyClient:
@@ -132,12 +94,16 @@ class PlexyClient:
             pool=pool,
         )
         key = self.config.api_key.reveal()
+        common = _protocol.common_headers(self.config.user_agent)
+        self._pool = SessionPool(
+            self.config.pool, session=session, trace_configs=trace_configs, headers=common
+        )
+        # Per request: the key's header, and the rest only where the session does not add it.
         self._headers = {
-            surface: _protocol.base_headers(surface, key, self.config.user_agent)
+            surface: _protocol.auth_header(surface, key) | (common if self._pool.borrowed else {})
             for surface in Surface
         }
         self._origin = origin_of(self.config.base_url)
-        self._pool = SessionPool(self.config.pool, session=session, trace_configs=trace_configs)
         self._client_timeout = client_timeout(self.config.timeouts)
         self._max_response_bytes = self.config.pool.max_response_bytes
         self._plans: dict[str, _RoutePlan] = {}
@@ -332,7 +298,7 @@ class PlexyClient:
         plan = self._plan(route)
         if path_params:
             path = route.format(**_path_params(path_params))
-            url = self.config.base_url + path
+            url = URL(self.config.base_url + path)
         else:
             path, url = plan.path, plan.url
         headers = plan.headers
@@ -345,7 +311,7 @@ class PlexyClient:
             headers = {**headers, "Idempotency-Key": key}
         elif idempotency_key is not None:
             raise InvalidRequestError(f"{route.name} does not take an idempotency key")
-        data = None if body is None else _encode_json(unstructure(body)).encode()
+        data = None if body is None else dumps(body)
         timeouts = self.config.timeouts
         retry = self.config.retry
         if options is not None:
@@ -376,7 +342,7 @@ class PlexyClient:
             plan = self._plans[route.name] = _RoutePlan(
                 route=route,
                 path=path,
-                url=self.config.base_url + path,
+                url=URL(self.config.base_url + path),  # parsed once, not by aiohttp per call
                 headers=self._headers[route.surface],
                 sends_idempotency_key=route.sends_idempotency_key,
             )
@@ -418,7 +384,7 @@ class PlexyClient:
         if response_type is None:
             return None
         try:
-            doc = _decode_json_body(raw.body)
+            doc = loads(raw.body)
         except ValueError:  # UnicodeDecodeError included
             raise ResponseDecodeError(
                 f"HTTP {raw.status} response is not valid JSON: "
@@ -428,11 +394,12 @@ class PlexyClient:
         result = structure(doc, response_type)
         if isinstance(result, APIResponse):
             result._attach_meta(
-                ResponseMeta(
-                    status=raw.status,
-                    request_id=_protocol.request_id_from(raw.headers),
-                    idempotency_key=call.idempotency_key,
-                    attempts=call.attempts,
+                (
+                    raw.status,
+                    raw.headers,
+                    call.idempotency_key,
+                    call.attempts,
+                    _protocol.request_id_from,
                 )
             )
         return result
@@ -441,7 +408,7 @@ class PlexyClient:
 class _RoutePlan(NamedTuple):
     route: Route
     path: str  # without path parameters
-    url: str
+    url: URL
     headers: dict[str, str]  # the surface's; copied before adding an Idempotency-Key
     sends_idempotency_key: bool
 

@@ -11,7 +11,7 @@ Every rule lives here once, in ``_configure``, and is applied to two cattrs conv
 The rules, for every attrs class:
 
 * snake_case fields <-> camelCase keys (``wire_name``; acronyms in ``WIRE_NAME_EXCEPTIONS``);
-* unknown keys are ignored; ``init=False`` fields (``APIResponse.meta``) never touch the wire;
+* unknown keys are ignored; ``init=False`` fields (``APIResponse._meta``) never touch the wire;
 * fields that are ``None`` and default to ``None`` are left out of request bodies (a field with
   ``metadata={SEND_NULL: True}`` sends ``null`` instead);
 * str, int, float and bool are checked exactly (no ``"1"`` for 1, no ``true`` for 1);
@@ -61,8 +61,12 @@ from plexy_async.models.common import Amount, LenientBool, OpenStrEnum, is_curre
 __all__ = [
     "SEND_NULL",
     "WIRE_NAME_EXCEPTIONS",
+    "OutField",
+    "out_fields",
     "structure",
     "unstructure",
+    "unstructure_hook",
+    "unstructures_by_class",
     "wire_name",
 ]
 
@@ -429,7 +433,7 @@ def _generated_structure_fn(cls: type, c: Converter) -> Hook:
 
 
 def _slot_names(cls: type) -> set[str]:
-    """Attributes stored in slots, the class's own or a base's (``APIResponse.meta``)."""
+    """Attributes stored in slots, the class's own or a base's (``APIResponse._meta``)."""
     names: set[str] = set()
     for klass in cls.__mro__:
         slots = klass.__dict__.get("__slots__", ())
@@ -532,29 +536,54 @@ def _omitted_if_none(a: attrs.Attribute[Any]) -> bool:
     return a.default is None and not a.metadata.get(SEND_NULL, False)
 
 
+class OutField(NamedTuple):
+    """How one field of a model goes out: the plan both request writers follow.
+
+    ``_generated_unstructure_fn`` turns it into dicts, ``_json`` straight into JSON text.
+    """
+
+    key: str  # the wire name
+    name: str  # the attribute
+    type: Any  # the annotation; an optional's inner type
+    hook: Callable[[Any], Any] | None  # None: the value goes out as it is
+    copes_with_none: bool  # whether ``hook`` takes None itself (else None goes out as null)
+    omitted_if_none: bool  # left out when None (it defaults to None, no SEND_NULL)
+
+
+def _out_fields(cls: type, c: Converter) -> tuple[OutField, ...]:
+    """``cls``'s init fields in output order: those always sent first, then the others."""
+    always: list[OutField] = []
+    optional: list[OutField] = []
+    for a in attrs.fields(cls):
+        if not a.init:
+            continue
+        t, hook, copes_with_none = _unstructure_hook(a.type, c)
+        field = OutField(wire_name(a.name), a.name, t, hook, copes_with_none, _omitted_if_none(a))
+        (optional if field.omitted_if_none else always).append(field)
+    return (*always, *optional)
+
+
 def _generated_unstructure_fn(cls: type, c: Converter) -> Callable[[Any], Any]:
     """``cls``'s unstructure function, generated once: what cattrs' generated one does, cheaper.
 
-    Same output, keys in the same order (fields that are always sent, then the others): each
-    init field under its wire name, through its type's hook unless that hook returns the value
-    as is, and left out when it is ``None`` and defaults to ``None`` (unless ``SEND_NULL``).
+    Same output, keys in the same order (``_out_fields``): each init field under its wire name,
+    through its type's hook unless that hook returns the value as is, and left out when it is
+    ``None`` and defaults to ``None`` (unless ``SEND_NULL``).
     """
     namespace: dict[str, Any] = {}
     always: list[str] = []
     optional: list[str] = []
-    for i, a in enumerate(attrs.fields(cls)):
-        if not a.init:
-            continue
-        key, attribute = wire_name(a.name), f"instance.{a.name}"
-        hook, copes_with_none = _unstructure_hook(a.type, c)
-        if hook is not None:
-            namespace[f"_u{i}"] = hook
-        if _omitted_if_none(a):
-            value = "v" if hook is None else f"_u{i}(v)"
+    fields = _out_fields(cls, c)
+    for i, f in enumerate(fields):
+        key, attribute = f.key, f"instance.{f.name}"
+        if f.hook is not None:
+            namespace[f"_u{i}"] = f.hook
+        if f.omitted_if_none:
+            value = "v" if f.hook is None else f"_u{i}(v)"
             optional += [f"  v = {attribute}", "  if v is not None:", f"    res[{key!r}] = {value}"]
-        elif hook is None:
+        elif f.hook is None:
             always.append(f"    {key!r}: {attribute},")
-        elif copes_with_none:
+        elif f.copes_with_none:
             always.append(f"    {key!r}: _u{i}({attribute}),")
         else:
             always.append(f"    {key!r}: None if {attribute} is None else _u{i}({attribute}),")
@@ -564,21 +593,27 @@ def _generated_unstructure_fn(cls: type, c: Converter) -> Callable[[Any], Any]:
     filename = f"<plexy_async generated unstructure {cls.__module__}.{cls.__qualname__}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
-    return namespace[name]  # type: ignore[no-any-return]
+    function = namespace[name]
+    setattr(function, _OUT_FIELDS, fields)
+    return function  # type: ignore[no-any-return]
 
 
-def _unstructure_hook(t: Any, c: Converter) -> tuple[Callable[[Any], Any] | None, bool]:
-    """The hook a field of type ``t`` goes through, ``None`` when it returns values as they are;
-    and whether it copes with ``None`` itself."""
+_OUT_FIELDS: Final = "_plexy_out_fields"
+
+
+def _unstructure_hook(t: Any, c: Converter) -> tuple[Any, Callable[[Any], Any] | None, bool]:
+    """For a field of type ``t``: the type its values go out as (an optional's inner type), the
+    hook they go through (``None`` when it returns values as they are), and whether that hook
+    copes with ``None`` itself."""
     if t is None:  # an unannotated field: by the value's own class, as in cattrs
-        return c.unstructure, True
+        return None, c.unstructure, True
     args = _union_args(t)
     if len(args) == 2 and type(None) in args:  # an optional: None stays None, anything else
         inner = args[0] if args[1] is type(None) else args[1]
         hook = c.get_unstructure_hook(inner)
-        return (None if hook is identity else hook), False
+        return inner, (None if hook is identity else hook), False
     hook = c.get_unstructure_hook(t)
-    return (None if hook is identity else hook), True
+    return t, (None if hook is identity else hook), True
 
 
 # --- the two converters -------------------------------------------------------------------------
@@ -635,10 +670,26 @@ def structure(data: Any, cls: type[T]) -> T:
 
 def unstructure(obj: Any) -> Any:
     """A model as JSON-ready dicts, lists, strings and numbers."""
-    hook = _unstructure_hooks.get(obj.__class__)
+    return unstructure_hook(obj.__class__)(obj)
+
+
+def unstructure_hook(cls: type) -> Callable[[Any], Any]:
+    """The function ``unstructure`` applies to an instance of exactly ``cls`` (cached)."""
+    hook = _unstructure_hooks.get(cls)
     if hook is None:
-        hook = _unstructure_hooks[obj.__class__] = _fast.get_unstructure_hook(obj.__class__)
-    return hook(obj)
+        hook = _unstructure_hooks[cls] = _fast.get_unstructure_hook(cls)
+    return hook
+
+
+def out_fields(cls: type) -> tuple[OutField, ...] | None:
+    """The field plan ``unstructure`` follows for ``cls``; ``None`` when a hook of its own
+    (a custom one, or cattrs' for a generic alias) writes it instead."""
+    return getattr(unstructure_hook(cls), _OUT_FIELDS, None)
+
+
+def unstructures_by_class(hook: Callable[[Any], Any]) -> bool:
+    """Whether ``hook`` (a union's) unstructures each value as its own class would be."""
+    return hook == _fast._unstructure_union
 
 
 _unstructure_hooks: dict[type, Callable[[Any], Any]] = {}

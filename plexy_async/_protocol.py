@@ -24,11 +24,14 @@ from .errors import APIStatusError, ErrorDetail, InvalidRequestError
 REQUEST_ID_HEADERS: Final = ("x-request-id", "request-id", "x-plexy-request-id")
 
 
-def base_headers(surface: Surface, api_key: str, user_agent: str) -> dict[str, str]:
-    """The headers every request on ``surface`` sends; built once per client."""
-    auth = {"x-api-key": api_key} if surface is Surface.CHECKOUT else {"Authorization": api_key}
+def auth_header(surface: Surface, api_key: str) -> dict[str, str]:
+    """Checkout v2 takes the key as ``x-api-key``, the Pay API v1 as ``Authorization``."""
+    return {"x-api-key": api_key} if surface is Surface.CHECKOUT else {"Authorization": api_key}
+
+
+def common_headers(user_agent: str) -> dict[str, str]:
+    """The headers both surfaces send: the defaults of every session the client creates."""
     return {
-        **auth,
         "Accept": "application/json",
         "Content-Type": "application/json",
         "User-Agent": user_agent,

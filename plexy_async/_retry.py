@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import aiohttp
 import attrs
 import backoff
+from yarl import URL
 
 from ._config import RetryPolicy, Timeouts
 from ._routes import Route
@@ -41,7 +42,7 @@ class Call:
     """One logical API call: fixed before the first attempt, shared by every retry."""
 
     route: Route
-    url: str
+    url: URL
     path: str
     headers: dict[str, str]
     data: bytes | None

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from multidict import CIMultiDictProxy
+from yarl import URL
 
 from ._config import PoolLimits, Timeouts
 from .errors import (
@@ -52,7 +53,9 @@ def origin_of(url: str) -> str:
 class SessionPool:
     """One aiohttp ``ClientSession`` per origin, created lazily inside the running loop.
 
-    A session passed in by the caller is used for every origin and never closed by us.
+    A session passed in by the caller is used for every origin and never closed by us. The
+    sessions we create send ``headers`` on every request (aiohttp merges them in C, cheaper than
+    passing them per request); a borrowed session does not, so callers check ``borrowed``.
     """
 
     def __init__(
@@ -61,11 +64,17 @@ class SessionPool:
         *,
         session: aiohttp.ClientSession | None = None,
         trace_configs: Iterable[aiohttp.TraceConfig] = (),
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._limits = limits
         self._borrowed = session
         self._trace_configs = list(trace_configs)
+        self._headers = dict(headers or {})
         self._owned: dict[str, aiohttp.ClientSession] = {}
+
+    @property
+    def borrowed(self) -> bool:
+        return self._borrowed is not None
 
     @property
     def owned_sessions(self) -> int:
@@ -94,6 +103,7 @@ class SessionPool:
             cookie_jar=aiohttp.DummyCookieJar(),  # the API sets no cookies worth keeping
             trace_configs=self._trace_configs or None,
             raise_for_status=False,
+            headers=self._headers,
         )
 
     async def aclose(self) -> None:
@@ -105,7 +115,7 @@ class SessionPool:
 async def send(
     session: aiohttp.ClientSession,
     method: str,
-    url: str,
+    url: URL,
     *,
     headers: Mapping[str, str],
     data: bytes | None,

@@ -9,7 +9,7 @@ import pytest
 
 from plexy_async import errors
 from plexy_async._protocol import (
-    base_headers,
+    auth_header,
     clean_snippet,
     error_for,
     mask_card_numbers,
@@ -224,8 +224,8 @@ def test_good_idempotency_key_is_kept() -> None:
 
 
 def test_auth_header_per_surface() -> None:
-    checkout = base_headers(Surface.CHECKOUT, "sk_1", "ua")
-    pay = base_headers(Surface.PAY, "sk_1", "ua")
+    checkout = auth_header(Surface.CHECKOUT, "sk_1")
+    pay = auth_header(Surface.PAY, "sk_1")
     assert checkout["x-api-key"] == "sk_1"
     assert "Authorization" not in checkout
     assert pay["Authorization"] == "sk_1"  # the raw key, no "Bearer"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable, Mapping
 from typing import Any, NewType
 
 import attrs
@@ -115,12 +116,37 @@ class ResponseMeta:
 
 NO_META = ResponseMeta()
 
+#: The makings of a ``ResponseMeta`` as the client hands a response over: status, response
+#: headers, idempotency key, attempts, and the function that finds the request id in the headers.
+#: ``APIResponse.meta`` builds the ``ResponseMeta`` on first access; most callers never look.
+PendingMeta = tuple[
+    int, Mapping[str, str], str | None, int, Callable[[Mapping[str, str]], str | None]
+]
+
 
 @attrs.frozen(kw_only=True)
 class APIResponse:
     """Base of every response model; ``meta`` is filled in by the client, never by the wire."""
 
-    meta: ResponseMeta = attrs.field(default=NO_META, init=False, eq=False, repr=False)
+    _meta: ResponseMeta | PendingMeta = attrs.field(
+        default=NO_META, init=False, eq=False, repr=False
+    )
 
-    def _attach_meta(self, meta: ResponseMeta) -> None:
-        object.__setattr__(self, "meta", meta)
+    @property
+    def meta(self) -> ResponseMeta:
+        """Status, request id, idempotency key and attempts of the response this came from."""
+        meta = self._meta
+        if isinstance(meta, ResponseMeta):
+            return meta
+        status, headers, idempotency_key, attempts, request_id_from = meta
+        built = ResponseMeta(
+            status=status,
+            request_id=request_id_from(headers),
+            idempotency_key=idempotency_key,
+            attempts=attempts,
+        )
+        object.__setattr__(self, "_meta", built)
+        return built
+
+    def _attach_meta(self, meta: ResponseMeta | PendingMeta) -> None:
+        object.__setattr__(self, "_meta", meta)
