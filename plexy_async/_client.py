@@ -294,8 +294,11 @@ class PlexyClient:
         options: RequestOptions | None,
     ) -> Call:
         """Everything fixed before the first attempt: URL, headers, body, idempotency key."""
-        self._ensure_open()
-        plan = self._plan(route)
+        if self._closed:
+            self._ensure_open()
+        plan = self._plans.get(route.name)
+        if plan is None or plan.route is not route:
+            plan = self._plan(route)
         if path_params:
             path = route.format(**_path_params(path_params))
             url = URL(self.config.base_url + path)
@@ -312,27 +315,16 @@ class PlexyClient:
         elif idempotency_key is not None:
             raise InvalidRequestError(f"{route.name} does not take an idempotency key")
         data = None if body is None else dumps(body)
-        timeouts = self.config.timeouts
-        retry = self.config.retry
-        if options is not None:
-            timeouts = options.timeouts or timeouts
-            retry = options.retry or retry
-        return Call(
-            route=route,
-            url=url,
-            path=path,
-            headers=headers,
-            data=data,
-            params=_query(query) if query else None,
-            idempotency_key=key,
-            retry=retry,
-            timeouts=timeouts,
-            client_timeout=(
-                self._client_timeout
-                if timeouts is self.config.timeouts
-                else client_timeout(timeouts)
-            ),
-        )
+        params = _query(query) if query else None
+        config = self.config
+        if options is None or options.timeouts is None and options.retry is None:
+            timeouts, retry, attempt_timeout = config.timeouts, config.retry, self._client_timeout
+        else:
+            timeouts = options.timeouts or config.timeouts
+            retry = options.retry or config.retry
+            attempt_timeout = client_timeout(timeouts)
+        # Positional: the fields in their order, see Call.
+        return Call(route, url, path, headers, data, params, key, retry, timeouts, attempt_timeout)
 
     def _plan(self, route: Route) -> _RoutePlan:
         """What a route's calls share, worked out once per client (properties, enum lookups)."""
@@ -350,7 +342,8 @@ class PlexyClient:
 
     async def _attempt(self, call: Call) -> RawResponse:
         """Exactly one HTTP attempt; an error status becomes a typed error here."""
-        self._ensure_open()
+        if self._closed:
+            self._ensure_open()
         call.attempts += 1
         debug = _log.isEnabledFor(logging.DEBUG)  # checked once: no clock, no formatting when off
         started = time.monotonic() if debug else 0.0
@@ -360,12 +353,12 @@ class PlexyClient:
                 session,
                 call.route.method,
                 call.url,
-                headers=call.headers,
-                data=call.data,
-                params=call.params,
-                timeouts=call.client_timeout,
-                max_bytes=self._max_response_bytes,
-                trace_request_ctx=_trace_context(call) if session.trace_configs else None,
+                call.headers,
+                call.data,
+                call.params,
+                call.client_timeout,
+                self._max_response_bytes,
+                _trace_context(call) if session.trace_configs else None,
             )
         except PlexyError as exc:
             if getattr(exc, "maybe_sent", False):

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from . import errors
@@ -55,9 +55,34 @@ MAX_IDEMPOTENCY_KEY_LENGTH: Final = 255
 def new_idempotency_key() -> str:
     """A fresh key: 128 random bits in 36 characters, inside the 64 Adyen-style APIs allow.
 
-    ``os.urandom`` directly: the same entropy as ``uuid4`` at a quarter of the cost.
+    The bits come from ``os.urandom`` (the same entropy as ``uuid4``), read for 256 keys at a
+    time: one system call instead of one per key. A forked child drops the keys its parent had
+    not handed out yet, so the two never send the same one.
     """
-    return "plx_" + os.urandom(16).hex()
+    global _spare_keys
+    key = next(_spare_keys, None)  # one step of a list iterator: atomic under the GIL
+    if key is None:
+        _spare_keys = keys = _fresh_keys()
+        key = next(keys)
+    return key
+
+
+_KEYS_PER_READ: Final = 256
+_spare_keys: Iterator[str] = iter(())
+
+
+def _fresh_keys() -> Iterator[str]:
+    digits = os.urandom(16 * _KEYS_PER_READ).hex()
+    return iter(["plx_" + digits[i : i + 32] for i in range(0, len(digits), 32)])
+
+
+def _forget_spare_keys() -> None:
+    global _spare_keys
+    _spare_keys = iter(())
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_spare_keys)
 
 
 def validate_idempotency_key(key: str) -> str:

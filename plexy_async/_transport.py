@@ -116,7 +116,6 @@ async def send(
     session: aiohttp.ClientSession,
     method: str,
     url: URL,
-    *,
     headers: Mapping[str, str],
     data: bytes | None,
     params: Mapping[str, str] | None,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
+import re
+import warnings
 
 import pytest
 
@@ -207,9 +210,28 @@ def test_retry_after_seconds_and_http_date() -> None:
 
 
 def test_generated_idempotency_keys_are_unique_and_short() -> None:
-    keys = {new_idempotency_key() for _ in range(1000)}
+    keys = {new_idempotency_key() for _ in range(1000)}  # several reads of random bytes
     assert len(keys) == 1000
-    assert all(len(k) <= 64 and k.isascii() for k in keys)
+    assert all(re.fullmatch(r"plx_[0-9a-f]{32}", k) for k in keys)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_child_never_repeats_its_parents_keys() -> None:
+    new_idempotency_key()  # the parent now holds keys read ahead
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+        pid = os.fork()
+    if pid == 0:  # the child: report its next keys, and leave without running pytest's exit
+        os.write(write, " ".join(new_idempotency_key() for _ in range(5)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = set(pipe.read().split())
+    os.waitpid(pid, 0)
+    parent = {new_idempotency_key() for _ in range(300)}
+    assert len(child) == 5
+    assert child.isdisjoint(parent)
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 256, "tab\tkey", "newline\n", "ключ", "nul\x00"])
