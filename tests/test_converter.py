@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -253,8 +254,25 @@ def test_meta_is_never_read_from_nor_written_to_the_wire() -> None:
     response._attach_meta(ResponseMeta(status=200, request_id="req_1", attempts=2))
     assert response.meta.request_id == "req_1"
     wire = unstructure(response)
-    assert "meta" not in wire
+    assert "meta" not in wire and "_meta" not in wire
     assert "req_1" not in repr(wire)
+
+
+def test_meta_handed_over_as_its_makings_is_built_once_on_first_look() -> None:
+    response = structure({"resultCode": "Authorised"}, PaymentResponse)
+    looked_up: list[object] = []
+
+    def find_request_id(headers: Mapping[str, str]) -> str | None:
+        looked_up.append(headers)
+        return headers.get("X-Request-Id")
+
+    response._attach_meta((201, {"X-Request-Id": "req_9"}, "plx_k", 3, find_request_id))
+    assert looked_up == []  # nothing built until someone asks
+    meta = response.meta
+    assert meta == ResponseMeta(status=201, request_id="req_9", idempotency_key="plx_k", attempts=3)
+    assert response.meta is meta and len(looked_up) == 1
+    assert "req_9" not in repr(response)  # meta stays out of the model's repr and equality
+    assert response == structure({"resultCode": "Authorised"}, PaymentResponse)
 
 
 # --- dicts --------------------------------------------------------------------------------------
