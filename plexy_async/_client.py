@@ -317,7 +317,7 @@ class PlexyClient:
         data = None if body is None else dumps(body)
         params = _query(query) if query else None
         config = self.config
-        if options is None or options.timeouts is None and options.retry is None:
+        if options is None or (options.timeouts is None and options.retry is None):
             timeouts, retry, attempt_timeout = config.timeouts, config.retry, self._client_timeout
         else:
             timeouts = options.timeouts or config.timeouts
