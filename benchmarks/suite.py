@@ -34,6 +34,7 @@ class Variant(NamedTuple):
 ALL_VARIANTS = (
     Variant("plexy", "plexy", "asyncio", "aiohttp"),
     Variant("aiohttp", "aiohttp", "asyncio", "aiohttp"),
+    Variant("aiohttp-json", "aiohttp-json", "asyncio", "aiohttp"),
     Variant("aiohttp-new-conn", "aiohttp-new-conn", "asyncio", "aiohttp"),
     Variant("httpx", "httpx", "asyncio", "aiohttp"),
     Variant("plexy+uvloop", "plexy", "uvloop", "aiohttp+uvloop"),
@@ -43,6 +44,7 @@ ALL_VARIANTS = (
 DESCRIPTIONS = {
     "plexy": "plexy.payments.create(...) end to end (models, converter, retry wrapper)",
     "aiohttp": "raw aiohttp, one reused ClientSession, json.loads: the reference",
+    "aiohttp-json": "the same, the body encoded per request (json=), as hand-written code does",
     "aiohttp-new-conn": "raw aiohttp, a new TCP connection per request (force_close)",
     "httpx": "httpx.AsyncClient, reused",
     "plexy+uvloop": "plexy under uvloop (ratio against aiohttp+uvloop)",
