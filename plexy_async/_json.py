@@ -56,7 +56,7 @@ _string = json.encoder.encode_basestring_ascii  # what the encoder writes for a 
 
 def dumps(obj: Any) -> bytes:
     """The compact JSON body of a model: ``encode(unstructure(obj))``, without the dicts."""
-    return _writer_for(obj.__class__)(obj).encode()
+    return _write_by_class(obj).encode()
 
 
 # --- one writer per class -----------------------------------------------------------------------
@@ -74,7 +74,7 @@ def _writer_for(cls: type) -> Callable[[Any], str]:
 
 
 def _write_by_class(value: Any) -> str:
-    return _writer_for(value.__class__)(value)
+    return (_writers.get(value.__class__) or _writer_for(value.__class__))(value)
 
 
 def _via_hook(cls: type) -> Callable[[Any], str]:
@@ -94,7 +94,6 @@ def _generated_writer(cls: type, fields: tuple[OutField, ...]) -> Callable[[Any]
         "_i": int.__repr__,
         "_j": encode,
         "_w": _write_by_class,
-        "_writer_for": _writer_for,
     }
     always = [f for f in fields if not f.omitted_if_none]
     lines = []
@@ -137,8 +136,9 @@ def _value_source(f: OutField, i: int, var: str, namespace: dict[str, Any]) -> s
     if unstructures_by_class(f.hook):  # a union: each value as its own class
         return f"_w({var})"
     if isinstance(f.type, type) and out_fields(f.type) is not None:
-        namespace[f"_c{i}"] = f.type
-        return f"(_writer_for(_c{i})({var}) if {var}.__class__ is _c{i} else _j(_u{i}({var})))"
+        # (no model contains itself: the converter's own plan could not be made for one)
+        namespace[f"_c{i}"], namespace[f"_e{i}"] = f.type, _writer_for(f.type)
+        return f"(_e{i}({var}) if {var}.__class__ is _c{i} else _j(_u{i}({var})))"
     return f"_j(_u{i}({var}))"
 
 

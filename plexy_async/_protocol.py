@@ -72,8 +72,9 @@ _spare_keys: Iterator[str] = iter(())
 
 
 def _fresh_keys() -> Iterator[str]:
-    digits = os.urandom(16 * _KEYS_PER_READ).hex()
-    return iter(["plx_" + digits[i : i + 32] for i in range(0, len(digits), 32)])
+    # 32 hex digits per key, a space between keys, all split apart in C.
+    digits = os.urandom(16 * _KEYS_PER_READ).hex(" ", 16)
+    return iter(("plx_" + digits.replace(" ", " plx_")).split(" "))
 
 
 def _forget_spare_keys() -> None:
