@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from plexy_async._converter import (
     SEND_NULL,
@@ -16,10 +19,12 @@ from plexy_async._converter import (
     unstructure,
     wire_name,
 )
+from plexy_async._protocol import request_id_from
 from plexy_async.errors import InvalidRequestError, PlexyError, ResponseValidationError
 from plexy_async.models import (
     Amount,
     CreateSessionRequest,
+    Merchant,
     PaymentDetailsRequest,
     PaymentMethodsRequest,
     PaymentResponse,
@@ -256,6 +261,28 @@ def test_meta_is_never_read_from_nor_written_to_the_wire() -> None:
     wire = unstructure(response)
     assert "meta" not in wire and "_meta" not in wire
     assert "req_1" not in repr(wire)
+
+
+@pytest.mark.parametrize(
+    ("data", "cls"),
+    [
+        (
+            {"resultCode": "Refused", "amount": {"value": 5, "currency": "KZT"}},
+            PaymentResponse,
+        ),
+        ({"id": "m_1", "name": "Shop", "createdAt": "2026-01-02T03:04:05Z"}, Merchant),
+    ],
+)
+def test_responses_survive_pickle_and_deepcopy_with_their_meta(data: Any, cls: type) -> None:
+    response = structure(data, cls)
+    headers = CIMultiDictProxy(CIMultiDict({"X-Request-Id": "req_7"}))  # not picklable itself
+    response._attach_meta((200, headers, "plx_k", 2, request_id_from))
+    for copied in (pickle.loads(pickle.dumps(response)), copy.deepcopy(response)):
+        assert copied == response
+        assert attrs.asdict(copied) == attrs.asdict(response)
+        assert copied.meta == ResponseMeta(
+            status=200, request_id="req_7", idempotency_key="plx_k", attempts=2
+        )
 
 
 def test_meta_handed_over_as_its_makings_is_built_once_on_first_look() -> None:

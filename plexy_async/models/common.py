@@ -124,7 +124,9 @@ PendingMeta = tuple[
 ]
 
 
-@attrs.frozen(kw_only=True)
+# Not slotted, as none of its subclasses are: a slotted base would make attrs pickle (and
+# deep-copy) only the base's slots, and every subclass would lose its fields on the way back.
+@attrs.frozen(kw_only=True, slots=False)
 class APIResponse:
     """Base of every response model; ``meta`` is filled in by the client, never by the wire."""
 
@@ -150,3 +152,7 @@ class APIResponse:
 
     def _attach_meta(self, meta: ResponseMeta | PendingMeta) -> None:
         object.__setattr__(self, "_meta", meta)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and deep-copied with ``meta`` built: its makings hold the live headers."""
+        return {**self.__dict__, "_meta": self.meta}
