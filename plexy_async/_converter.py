@@ -433,7 +433,7 @@ def _generated_structure_fn(cls: type, c: Converter) -> Hook:
 
 
 def _slot_names(cls: type) -> set[str]:
-    """Attributes stored in slots, the class's own or a base's (``APIResponse._meta``)."""
+    """Attributes stored in slots, the class's own or a base's (``Amount``'s, for one)."""
     names: set[str] = set()
     for klass in cls.__mro__:
         slots = klass.__dict__.get("__slots__", ())

@@ -83,7 +83,7 @@ def _via_hook(cls: type) -> Callable[[Any], str]:
 
 
 def _generated_writer(cls: type, fields: tuple[OutField, ...]) -> Callable[[Any], str]:
-    """Source for ``cls``'s writer: the fields always sent in one f-string, then the others.
+    """``cls``'s writer, generated: the fields always sent in one f-string, then the others.
 
     Each value is written inline when its class is the one its field expects (str, int, bool,
     or a model with a plan of its own); anything else goes through the field's hook and
