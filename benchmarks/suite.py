@@ -256,6 +256,14 @@ def checks(summary: list[dict[str, Any]], converter: dict[str, Any] | None) -> l
         parts = ", ".join(f"c={r['concurrency']} {r['ratio']:.2f}" for r in plexy)
         ok = all(r["ratio"] >= 0.85 for r in plexy)
         out.append(f"plexy / raw aiohttp (target >= 0.85): {parts} -> {'PASS' if ok else 'FAIL'}")
+    per_request = [
+        (r, by[("aiohttp-json", r["concurrency"])])
+        for r in plexy
+        if by.get(("aiohttp-json", r["concurrency"]), {}).get("rps")
+    ]
+    if per_request:
+        parts = ", ".join(f"c={r['concurrency']} {r['rps'] / j['rps']:.2f}" for r, j in per_request)
+        out.append(f"plexy / raw aiohttp encoding its body per request (for comparison): {parts}")
     for concurrency in sorted({r["concurrency"] for r in summary}):
         reused, fresh = by.get(("aiohttp", concurrency)), by.get(("aiohttp-new-conn", concurrency))
         if reused and fresh and fresh["rps"]:
