@@ -294,11 +294,8 @@ class PlexyClient:
         options: RequestOptions | None,
     ) -> Call:
         """Everything fixed before the first attempt: URL, headers, body, idempotency key."""
-        if self._closed:
-            self._ensure_open()
-        plan = self._plans.get(route.name)
-        if plan is None or plan.route is not route:
-            plan = self._plan(route)
+        self._ensure_open()
+        plan = self._plan(route)
         if path_params:
             path = route.format(**_path_params(path_params))
             url = URL(self.config.base_url + path)
@@ -342,8 +339,7 @@ class PlexyClient:
 
     async def _attempt(self, call: Call) -> RawResponse:
         """Exactly one HTTP attempt; an error status becomes a typed error here."""
-        if self._closed:
-            self._ensure_open()
+        self._ensure_open()
         call.attempts += 1
         debug = _log.isEnabledFor(logging.DEBUG)  # checked once: no clock, no formatting when off
         started = time.monotonic() if debug else 0.0
