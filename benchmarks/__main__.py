@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: the connection-reuse suite (``--quick`` for a smoke run)."""
+"""``python -m benchmarks``: the connection-reuse and batch suite (``--quick`` for a smoke run)."""
 
 from .suite import main
 

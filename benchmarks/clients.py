@@ -9,8 +9,11 @@ Every variant creates the same payment against the same load target:
   key, retry wrapper, response model;
 * ``aiohttp``: one reused ``ClientSession``, a pre-encoded body, ``json.loads`` of the answer:
   the reference limit for our stack;
-* ``aiohttp-json``: the same, but the body encoded per request with ``json=`` (aiohttp's
-  ``json.dumps``), as hand-written code for a real payment (a new body each time) must;
+* ``aiohttp-orjson``: the same session, but as hand-written code for real payments (every one
+  different) does it with the JSON library the client uses: a dict built per request, encoded
+  with ``orjson.dumps``, the answer parsed with ``orjson.loads``: the second reference;
+* ``aiohttp-json``: like ``aiohttp``, but the body encoded per request with ``json=``
+  (aiohttp's ``json.dumps``);
 * ``aiohttp-new-conn``: the same with ``force_close=True``: a new TCP connection per request;
 * ``httpx``: one reused ``httpx.AsyncClient``, ``json.loads`` of the answer.
 
@@ -108,9 +111,56 @@ async def httpx_variant(url: str, concurrency: int) -> AsyncIterator[Call]:
         yield call
 
 
+@asynccontextmanager
+async def aiohttp_orjson_variant(url: str, concurrency: int) -> AsyncIterator[Call]:
+    import aiohttp
+    import orjson
+
+    card = REQUEST["paymentMethod"]
+    number, month, year, cvc, holder = (
+        card["number"], card["expiryMonth"], card["expiryYear"], card["cvc"], card["holderName"]
+    )  # fmt: skip
+    reference, merchant, return_url = (
+        REQUEST["reference"], REQUEST["merchantAccount"], REQUEST["returnUrl"]
+    )  # fmt: skip
+    dumps, loads = orjson.dumps, orjson.loads
+
+    def body() -> bytes:  # what the caller's code writes for each payment
+        return dumps(
+            {
+                "amount": {"value": 10000, "currency": "KZT"},
+                "reference": reference,
+                "merchantAccount": merchant,
+                "paymentMethod": {
+                    "type": "scheme",
+                    "number": number,
+                    "expiryMonth": month,
+                    "expiryYear": year,
+                    "cvc": cvc,
+                    "holderName": holder,
+                },
+                "returnUrl": return_url,
+            }
+        )
+
+    if body() != REQUEST_BODY:
+        raise SystemExit("aiohttp-orjson: the body differs from the other variants'")
+    connector = aiohttp.TCPConnector(limit=_pool_size(concurrency))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        target = url + PATH
+
+        async def call() -> str:
+            async with session.post(target, data=body(), headers=RAW_HEADERS) as resp:
+                answer = await resp.read()
+            return str(loads(answer)["pspReference"])
+
+        yield call
+
+
 VARIANTS: dict[str, Variant] = {
     "plexy": plexy_variant,
     "aiohttp": _aiohttp_variant(),
+    "aiohttp-orjson": aiohttp_orjson_variant,
     "aiohttp-json": _aiohttp_variant(encode_each=True),
     "aiohttp-new-conn": _aiohttp_variant(new_connection=True),
     "httpx": httpx_variant,

@@ -15,19 +15,38 @@ DEFAULT_PAUSE: Final = 1.0  # after a 429 that did not say how long to wait
 
 
 class Gate:
-    """Shared by every worker: closed for a while after a 429, so nobody starts a new call."""
+    """Shared by every worker: closed for a while after a 429, so nobody starts a new call.
+
+    It belongs to the event loop of the batch's run (``bind()``): its event and timer are made
+    there. A 429 the client sees in any other loop (the trace config stays on the client after
+    the run, and a client may serve several loops) does not touch it.
+    """
 
     def __init__(self, stats: BatchStats, max_pause: float) -> None:
         self._stats = stats
         self._max_pause = max_pause
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._open = asyncio.Event()
         self._open.set()
         self._until = 0.0
         self._timer: asyncio.TimerHandle | None = None
 
+    def bind(self) -> None:
+        """Open, and belonging to the running loop: called as the run starts, in its loop."""
+        self.close()
+        self._loop = asyncio.get_running_loop()
+        self._open = asyncio.Event()
+        self._open.set()
+        self._until = 0.0
+
     def pause(self, seconds: float | None) -> None:
-        """Close the gate for ``seconds`` (1 s when the server did not say), at most max_pause."""
+        """Close the gate for ``seconds`` (1 s when the server did not say), at most max_pause.
+
+        Ignored outside the loop the gate is bound to.
+        """
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            return
         wait = DEFAULT_PAUSE if seconds is None else seconds
         until = loop.time() + min(max(wait, 0.0), self._max_pause)
         if until <= self._until:
@@ -46,7 +65,9 @@ class Gate:
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+            self._timer = None
         self._open.set()
+        self._loop = None
 
 
 class Source:

@@ -15,6 +15,8 @@ _MIN_SECONDS: Final = 1e-4  # bucket 0 holds everything up to 0.1 ms
 _GROWTH: Final = 1.02  # each bucket is 2% wider than the one before: percentiles within 2%
 _LOG_GROWTH: Final = math.log(_GROWTH)
 PERCENTILES: Final = (50.0, 90.0, 99.0)
+#: Outcomes that leave a batch unsettled (the command line exits 1).
+UNSETTLED: Final = (Outcome.FAILED, Outcome.IN_DOUBT, Outcome.RATE_LIMITED, Outcome.REJECTED)
 
 
 class LatencyHistogram:
@@ -62,6 +64,7 @@ class BatchStats:
     in_flight: int = 0
     retries: int = 0  # extra HTTP attempts, plus items the batch sent again itself
     rate_limit_pauses: int = 0
+    # per item, from its start to its end; items cancelled in flight are left out
     latency: LatencyHistogram = attrs.field(factory=LatencyHistogram)
     started: float | None = None
     ended: float | None = None
@@ -101,7 +104,7 @@ class BatchSummary:
     retries: int
     rate_limit_pauses: int
     elapsed: float
-    latency_ms: Mapping[str, float]  # p50, p90, p99, max
+    latency_ms: Mapping[str, float]  # p50, p90, p99, max; cancelled items left out
     interrupted: bool
     journal: str | None
 
@@ -115,8 +118,9 @@ class BatchSummary:
 
     @property
     def all_settled(self) -> bool:
-        """True when nothing failed, is in doubt or was rejected."""
-        return not any(self.counts[o] for o in (Outcome.FAILED, Outcome.IN_DOUBT, Outcome.REJECTED))
+        """True when every item succeeded or was declined: nothing failed, is in doubt, was
+        rate-limited (not finished: a resume sends it) or was rejected."""
+        return not any(self.counts[o] for o in UNSETTLED)
 
     @classmethod
     def of(
@@ -189,5 +193,6 @@ _LABELS: Final = {
     Outcome.DECLINED: "declined",
     Outcome.FAILED: "failed",
     Outcome.IN_DOUBT: "in doubt",
+    Outcome.RATE_LIMITED: "rate-limited",
     Outcome.REJECTED: "rejected",
 }

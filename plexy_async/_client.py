@@ -19,23 +19,28 @@ from ._config import (
     ClientConfig,
     Environment,
     PoolLimits,
+    ProxyURL,
     RequestOptions,
     RetryPolicy,
     Timeouts,
+    TLSSetting,
 )
 from ._converter import structure
 from ._json import dumps, loads
-from ._retry import Call, retry_on_status
+from ._retry import Call, retry_on_status, unreadable_success
 from ._routes import Route, Surface
 from ._transport import RawResponse, SessionPool, client_timeout, origin_of, send
 from .errors import (
     APIConnectionError,
     APIStatusError,
     ClientClosedError,
+    ConfigurationError,
+    InsecureTLSWarning,
     InvalidRequestError,
     OutcomeUnknownError,
     PlexyError,
     ResponseDecodeError,
+    UnreadableOutcomeError,
     _CallContext,
 )
 from .models.common import APIResponse
@@ -70,6 +75,11 @@ class PlexyClient:
     Configuration comes from keyword arguments, then ``PLEXY_API_KEY``, ``PLEXY_BASE_URL`` and
     ``PLEXY_ENVIRONMENT`` (live or sandbox). Pass ``session=`` to use your own
     ``aiohttp.ClientSession``: it is used as is and never closed by the client.
+
+    One client per process: it follows the running event loop. Create it anywhere (no loop is
+    needed) and use it from consecutive ``asyncio.run()`` calls, or from loops in several
+    threads at once: each loop gets connections of its own, closed when that loop shuts down.
+    A borrowed ``session=`` works only in its own loop (``ConfigurationError`` elsewhere).
     """
 
     def __init__(
@@ -81,6 +91,9 @@ class PlexyClient:
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
         pool: PoolLimits | None = None,
+        ssl: TLSSetting = None,
+        proxy: str | ProxyURL | None = None,
+        trust_env: bool = False,
         session: aiohttp.ClientSession | None = None,
         trace_configs: Iterable[aiohttp.TraceConfig] = (),
         config: ClientConfig | None = None,
@@ -92,11 +105,28 @@ class PlexyClient:
             retry=retry,
             timeouts=timeouts,
             pool=pool,
+            ssl=ssl,
+            proxy=proxy,
+            trust_env=trust_env,
         )
         key = self.config.api_key.reveal()
         common = _protocol.common_headers(self.config.user_agent)
+        cfg = self.config
+        if session is not None and (cfg.ssl is not None or cfg.proxy is not None or cfg.trust_env):
+            raise ConfigurationError(
+                "ssl=, proxy= and trust_env= configure the client's own sessions; with session="
+                " set them on your aiohttp session (its connector's ssl=, proxy=, trust_env=)"
+            )
+        insecure = cfg.insecure_tls()
+        if insecure is not None:
+            warnings.warn(f"{insecure}: use it only in tests", InsecureTLSWarning, stacklevel=2)
         self._pool = SessionPool(
-            self.config.pool, session=session, trace_configs=trace_configs, headers=common
+            cfg.pool,
+            session=session,
+            trace_configs=trace_configs,
+            headers=common,
+            tls=cfg.tls_context,
+            proxy=cfg.effective_proxy(),
         )
         # Per request: the key's header, and the rest only where the session does not add it.
         self._headers = {
@@ -125,7 +155,12 @@ class PlexyClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the sessions this client created (never a borrowed one). Safe to call twice."""
+        """Close the sessions this client created (never a borrowed one). Safe to call twice.
+
+        Works from any loop, including one other than those the client ran in, and after those
+        have closed. Sessions of a loop still running in another thread are closed on that loop
+        without being awaited here.
+        """
         self._closed = True
         await self._pool.aclose()
 
@@ -274,10 +309,12 @@ class PlexyClient:
         options: RequestOptions | None = None,
     ) -> T | None:
         """Send one API call (with retries) and structure its response into ``response_type``."""
-        call = self._prepare(route, body, path_params, query, idempotency_key, options)
+        call = self._prepare(
+            route, body, path_params, query, idempotency_key, options, response_type is not None
+        )
         try:
-            raw = await self._send(call)
-            return self._parse(raw, call, response_type)
+            raw, doc = await self._send(call)
+            return self._structure(raw, doc, call, response_type)
         except PlexyError as exc:
             final = _with_context(exc, call)
             if final is exc:
@@ -292,6 +329,7 @@ class PlexyClient:
         query: Mapping[str, str | int | bool | None] | None,
         idempotency_key: str | None,
         options: RequestOptions | None,
+        decode: bool = True,
     ) -> Call:
         """Everything fixed before the first attempt: URL, headers, body, idempotency key."""
         self._ensure_open()
@@ -321,7 +359,9 @@ class PlexyClient:
             retry = options.retry or config.retry
             attempt_timeout = client_timeout(timeouts)
         # Positional: the fields in their order, see Call.
-        return Call(route, url, path, headers, data, params, key, retry, timeouts, attempt_timeout)
+        return Call(
+            route, url, path, headers, data, params, key, retry, timeouts, attempt_timeout, decode
+        )
 
     def _plan(self, route: Route) -> _RoutePlan:
         """What a route's calls share, worked out once per client (properties, enum lookups)."""
@@ -337,8 +377,13 @@ class PlexyClient:
             )
         return plan
 
-    async def _attempt(self, call: Call) -> RawResponse:
-        """Exactly one HTTP attempt; an error status becomes a typed error here."""
+    async def _attempt(self, call: Call) -> tuple[RawResponse, Any]:
+        """Exactly one HTTP attempt and its JSON; an error status becomes a typed error here.
+
+        The body is decoded inside the attempt, so that a 2xx answer to a write whose body cannot
+        be read is retried with the same idempotency key (the server replays its stored answer)
+        rather than reported as a plain failure: see ``should_retry`` and ``_with_context``.
+        """
         self._ensure_open()
         call.attempts += 1
         debug = _log.isEnabledFor(logging.DEBUG)  # checked once: no clock, no formatting when off
@@ -357,7 +402,7 @@ class PlexyClient:
                 _trace_context(call) if session.trace_configs else None,
             )
         except PlexyError as exc:
-            if getattr(exc, "maybe_sent", False):
+            if getattr(exc, "maybe_sent", False) or unreadable_success(exc):
                 call.maybe_delivered = True
             if debug:
                 _log_attempt(call, type(exc).__name__, None, time.monotonic() - started)
@@ -367,19 +412,25 @@ class PlexyClient:
             _log_attempt(call, raw.status, request_id, time.monotonic() - started)
         if raw.status >= 300:
             raise _protocol.error_for(raw.status, raw.body, raw.headers)
-        return raw
+        if not call.decode:
+            return raw, None
+        try:
+            return raw, loads(raw.body)
+        except (ValueError, RecursionError):  # UnicodeDecodeError included; nesting too deep
+            pass
+        # The server answered 2xx: a write it answered has taken effect, whatever the body says.
+        call.maybe_delivered = True
+        raise ResponseDecodeError(
+            f"HTTP {raw.status} response is not valid JSON: "
+            f"{_protocol.clean_snippet(raw.body, 80) or 'empty body'}",
+            status=raw.status,
+        )
 
-    def _parse(self, raw: RawResponse, call: Call, response_type: type[T] | None) -> T | None:
+    def _structure(
+        self, raw: RawResponse, doc: Any, call: Call, response_type: type[T] | None
+    ) -> T | None:
         if response_type is None:
             return None
-        try:
-            doc = loads(raw.body)
-        except ValueError:  # UnicodeDecodeError included
-            raise ResponseDecodeError(
-                f"HTTP {raw.status} response is not valid JSON: "
-                f"{_protocol.clean_snippet(raw.body, 80) or 'empty body'}",
-                status=raw.status,
-            ) from None
         result = structure(doc, response_type)
         if isinstance(result, APIResponse):
             result._attach_meta(
@@ -411,7 +462,7 @@ def _outcome_unknown(exc: PlexyError, call: Call) -> bool:
     """
     if not call.route.sends_idempotency_key:
         return False
-    if getattr(exc, "maybe_sent", False):
+    if getattr(exc, "maybe_sent", False) or unreadable_success(exc):
         return True
     if not call.maybe_delivered:
         return False
@@ -425,7 +476,15 @@ _UNSETTLING_STATUSES = frozenset({408, 409, 429})
 
 def _with_context(exc: PlexyError, call: Call) -> PlexyError:
     """Fill in the call's context, and turn a possibly-delivered write into OutcomeUnknownError."""
-    if _outcome_unknown(exc, call):
+    if unreadable_success(exc) and _outcome_unknown(exc, call):
+        exc = UnreadableOutcomeError(
+            f"{call.method} {call.path}: HTTP {getattr(exc, 'status', None)} answered, but the "
+            f"body could not be read after {call.attempts} attempt(s) ({exc.message}); the "
+            f"request took effect: re-send with idempotency_key={call.idempotency_key!r} to "
+            "read its outcome safely",
+            status=getattr(exc, "status", None),
+        )
+    elif _outcome_unknown(exc, call):
         exc = OutcomeUnknownError(
             f"{call.method} {call.path}: outcome unknown after {call.attempts} attempt(s) "
             f"({exc.message}); retry with idempotency_key={call.idempotency_key!r} to learn it "

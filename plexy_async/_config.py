@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 from collections.abc import Mapping
+from ssl import CERT_NONE, SSLContext, SSLError, create_default_context
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
+from urllib.request import getproxies_environment
 
 import attrs
+from yarl import URL
 
 from .errors import ConfigurationError
 
@@ -60,6 +64,191 @@ class Secret:
     __str__ = __repr__
 
 
+_PROXY_EXAMPLE = "http://user:password@proxy.example:3128"
+_PERCENT_HINT = "percent-encode special characters in the user name and password"
+
+
+class ProxyURL(Secret):
+    """An ``http://`` or ``https://`` forward-proxy URL, held like the API key.
+
+    ``repr()`` and ``str()`` show ``http://****@host:port``: never the user name or password.
+    ``reveal()`` gives the full URL (credentials as ``user:password@``, percent-encoded).
+    A URL without a scheme is taken as ``http://``, as curl does.
+
+    Raises ``ConfigurationError`` for anything but an http(s) URL with a host and an optional
+    numeric port; the message never repeats the URL's credentials. ``setting`` names where the
+    URL came from, for those messages.
+    """
+
+    __slots__ = ("_shown",)
+
+    def __init__(self, url: str, *, setting: str = "proxy") -> None:
+        parts = _parse_proxy(url, setting)
+        host_port = parts.netloc.rpartition("@")[2]
+        credentials = "****@" if "@" in parts.netloc else ""
+        super().__init__(parts.geturl())
+        self._shown = f"{parts.scheme}://{credentials}{host_port}"
+
+    @property
+    def redacted(self) -> str:
+        """The URL with its credentials replaced by ``****``."""
+        return self._shown
+
+    def __repr__(self) -> str:
+        return f"ProxyURL({self._shown!r})"
+
+    __str__ = __repr__
+
+
+def _parse_proxy(url: object, setting: str) -> SplitResult:
+    """Check a proxy URL. Messages name the problem, never the URL (it may hold a password)."""
+    if not isinstance(url, str):
+        raise ConfigurationError(f"{setting} must be a URL string, got {type(url).__name__}")
+    text = url.strip()
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in text):
+        raise ConfigurationError(f"{setting} must not contain whitespace or control characters")
+    if "://" not in text:
+        text = "http://" + text
+    parts = _split(text)
+    if parts is None or not parts.hostname:
+        raise ConfigurationError(
+            f"{setting} is not a valid proxy URL: it needs a host and at most a numeric port, "
+            f"as in {_PROXY_EXAMPLE} ({_PERCENT_HINT})"
+        )
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ConfigurationError(
+            f"{setting} must be an http:// or https:// proxy URL such as {_PROXY_EXAMPLE}, "
+            f"not {scheme[:16]}://"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{setting} must not carry a path, query or fragment ({_PERCENT_HINT})"
+        )
+    return parts._replace(scheme=scheme, path="")
+
+
+def _split(text: str) -> SplitResult | None:
+    """``urlsplit`` plus the checks it defers (port) and yarl's own; None if any fails."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+        URL(text)
+    except ValueError:
+        return None
+    return parts
+
+
+TLSSetting = SSLContext | str | os.PathLike[str] | bool | None
+"""``ssl=``: None or True (the system's CAs), a CA bundle path, an ``SSLContext``, or False."""
+
+
+def _tls_setting(value: TLSSetting) -> SSLContext | str | bool | None:
+    if value is True:
+        return None
+    if value is None or isinstance(value, (bool, SSLContext, str)):
+        return value
+    if isinstance(value, os.PathLike):
+        path = os.fspath(value)
+        if isinstance(path, str):
+            return path
+    raise ConfigurationError(
+        "ssl must be an ssl.SSLContext, a CA bundle path, None (the system's CAs) or False, "
+        f"got {type(value).__name__}"
+    )
+
+
+def _tls_context(setting: SSLContext | str | bool | None) -> SSLContext | bool:
+    """What aiohttp's connector takes as ``ssl=``; a CA path is loaded here, once."""
+    if setting is None or isinstance(setting, (bool, SSLContext)):
+        return True if setting is None else setting
+    if not os.path.exists(setting):
+        raise ConfigurationError(f"ssl: no CA bundle at {setting!r}")
+    if os.path.isdir(setting):
+        raise ConfigurationError(
+            f"ssl: {setting!r} is a directory; pass a CA bundle file (PEM), or an ssl.SSLContext "
+            "that loaded the directory with load_verify_locations(capath=...)"
+        )
+    reason = ""
+    try:
+        return create_default_context(cafile=setting)
+    except (SSLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+    raise ConfigurationError(f"ssl: no usable CA certificate in {setting!r} ({reason})")
+
+
+def _insecure_reason(tls: SSLContext | bool) -> str | None:
+    if tls is False:
+        return "ssl=False turns off TLS certificate verification"
+    if isinstance(tls, SSLContext):
+        if tls.verify_mode == CERT_NONE:
+            return "the ssl= context does not verify certificates (verify_mode is CERT_NONE)"
+        if not tls.check_hostname:
+            return "the ssl= context does not check host names (check_hostname is False)"
+    return None
+
+
+def _proxy_setting(value: str | ProxyURL | None) -> ProxyURL | None:
+    if value is None or isinstance(value, ProxyURL):
+        return value
+    return ProxyURL(value)
+
+
+def proxy_from_environment(base_url: str) -> ProxyURL | None:
+    """The proxy the process environment names for ``base_url``, as curl and requests read it.
+
+    ``HTTPS_PROXY`` for an https base URL, ``HTTP_PROXY`` for an http one (lower-case names
+    win; ``HTTP_PROXY`` is ignored in a CGI process); None when ``NO_PROXY`` matches the host
+    (``*``, a host name, a domain suffix, ``host:port`` or an IP network such as
+    ``10.0.0.0/8``). Read when called; raises ``ConfigurationError`` if the variable is not an
+    http(s) proxy URL.
+    """
+    parts = urlsplit(base_url)
+    proxies = getproxies_environment()
+    url = proxies.get(parts.scheme)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if not url or _no_proxy(proxies.get("no", ""), parts.hostname or "", port):
+        return None
+    return ProxyURL(url, setting=f"the {parts.scheme.upper()}_PROXY environment variable")
+
+
+def _no_proxy(no_proxy: str, host: str, port: int) -> bool:
+    """Whether ``NO_PROXY`` exempts ``host``: ``*``, a host, a domain suffix (with or without
+    the leading dot), an IP network such as ``10.0.0.0/8``; ``host:port`` exempts one port."""
+    host = host.lower().rstrip(".")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    for raw in no_proxy.split(","):
+        entry = raw.strip().lower()
+        if entry == "*":
+            return True
+        name, _, entry_port = entry.rpartition(":") if _has_port(entry) else (entry, "", "")
+        if entry_port and entry_port != str(port):
+            continue
+        name = name.strip("[]").lstrip(".").rstrip(".")
+        if not name:
+            continue
+        if ip is not None and "/" in name:
+            try:
+                if ip in ipaddress.ip_network(name, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        if host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def _has_port(entry: str) -> bool:
+    """``host:port`` or ``[v6]:port``; a bare IPv6 address has colons but no port."""
+    if entry.startswith("["):
+        return "]:" in entry
+    return entry.count(":") == 1
+
+
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value <= 0:
         raise ConfigurationError(f"{attribute.name} must be positive, got {value!r}")
@@ -107,7 +296,11 @@ class Timeouts:
 
 @attrs.frozen(kw_only=True)
 class PoolLimits:
-    """The aiohttp connector: size it to the concurrency you run (requests past it queue)."""
+    """The aiohttp connector: size it to the concurrency you run (requests past it queue).
+
+    ``max_response_bytes`` caps a response body as decoded (after gzip, deflate or br), with
+    or without a Content-Length: past it, ``ResponseTooLargeError``.
+    """
 
     limit: int = attrs.field(default=100, validator=_not_negative)
     limit_per_host: int = attrs.field(default=0, validator=_not_negative)
@@ -132,7 +325,19 @@ def _check_base_url(_: object, __: attrs.Attribute[str], url: str) -> None:
 
 @attrs.frozen(kw_only=True)
 class ClientConfig:
-    """Everything a client needs, immutable. ``repr()`` never shows the API key."""
+    """Everything a client needs, immutable. ``repr()`` never shows the API key.
+
+    TLS and proxies (checked here, before anything is sent; ``ConfigurationError`` otherwise):
+
+    * ``ssl``: None (the system's CAs), a CA bundle path (PEM; only its CAs are trusted), or an
+      ``ssl.SSLContext`` used as is. ``False`` turns verification off, as does a context with
+      ``CERT_NONE`` or without ``check_hostname``: the client then warns (``InsecureTLSWarning``).
+      The same setting verifies an ``https://`` proxy.
+    * ``proxy``: an ``http://`` or ``https://`` forward proxy, credentials as
+      ``user:password@`` (percent-encoded); held like the API key, never shown.
+    * ``trust_env``: without ``proxy``, take it from ``HTTPS_PROXY`` (``HTTP_PROXY`` for an http
+      base URL) unless ``NO_PROXY`` matches the API's host; read when the client is created.
+    """
 
     api_key: Secret
     base_url: str = attrs.field(converter=_strip_slash, validator=_check_base_url)
@@ -141,6 +346,28 @@ class ClientConfig:
     timeouts: Timeouts = Timeouts()
     pool: PoolLimits = PoolLimits()
     user_agent: str = "plexy_async"
+    ssl: SSLContext | str | bool | None = attrs.field(default=None, converter=_tls_setting)
+    proxy: ProxyURL | None = attrs.field(default=None, converter=_proxy_setting)
+    trust_env: bool = False
+    _tls: SSLContext | bool = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_tls", _tls_context(self.ssl))
+
+    @property
+    def tls_context(self) -> SSLContext | bool:
+        """aiohttp's ``ssl=``: True (the default checks), False, or the context to use."""
+        return self._tls
+
+    def insecure_tls(self) -> str | None:
+        """Why certificates or host names go unchecked with these settings; None if they are."""
+        return _insecure_reason(self._tls)
+
+    def effective_proxy(self) -> ProxyURL | None:
+        """``proxy``, else (with ``trust_env``) the environment's proxy for ``base_url``."""
+        if self.proxy is not None or not self.trust_env:
+            return self.proxy
+        return proxy_from_environment(self.base_url)
 
     @classmethod
     def resolve(
@@ -152,9 +379,16 @@ class ClientConfig:
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
         pool: PoolLimits | None = None,
+        ssl: TLSSetting = None,
+        proxy: str | ProxyURL | None = None,
+        trust_env: bool = False,
         env: Mapping[str, str] | None = None,
     ) -> ClientConfig:
-        """Keyword arguments win; ``PLEXY_*`` environment variables fill the gaps."""
+        """Keyword arguments win; ``PLEXY_*`` environment variables fill the gaps.
+
+        ``ssl``, ``proxy`` and ``trust_env``: see the class; ``env`` does not feed them (with
+        ``trust_env`` the client reads the process environment's proxy variables).
+        """
         env = os.environ if env is None else env
         key = api_key if api_key is not None else env.get(ENV_API_KEY)
         if not key or not key.strip():
@@ -171,6 +405,9 @@ class ClientConfig:
             retry=retry or RetryPolicy(),
             timeouts=timeouts or Timeouts(),
             pool=pool or PoolLimits(),
+            ssl=ssl,
+            proxy=proxy,
+            trust_env=trust_env,
         )
 
 
@@ -182,9 +419,8 @@ def _environment(value: Environment | str | None) -> Environment:
     try:
         return Environment(value.strip().lower())
     except ValueError:
-        raise ConfigurationError(
-            f"environment must be 'live' or 'sandbox', got {value!r}"
-        ) from None
+        pass
+    raise ConfigurationError(f"environment must be 'live' or 'sandbox', got {value!r}")
 
 
 @attrs.frozen(kw_only=True)

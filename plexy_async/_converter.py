@@ -17,15 +17,24 @@ The rules, for every attrs class:
 * str, int, float and bool are checked exactly (no ``"1"`` for 1, no ``true`` for 1);
 * a value wrapped as ``{"Value": x}`` (Pay API nullable ids) is unwrapped wherever a str, int,
   float, bool, datetime, or an optional of those is expected; ``{"Value": null}`` is ``None``;
-* datetimes are ISO 8601. Parsing accepts ``Z`` and offsets, a naive time is taken as UTC.
-  Output is UTC with a ``Z`` suffix; a naive datetime is refused (``InvalidRequestError``);
+* a JSON null, one rule for every field of every model, at any depth:
+  - in an optional field (``X | None``, or ``Any``) it is ``None``;
+  - in a list, tuple, set or mapping field it is an empty one (Go and .NET send ``null`` for an
+    empty list): ``list[X] | None`` is an optional, so there null is ``None``;
+  - in any other field with a default it is read as if the key were missing: the default;
+  - anywhere else (a required field, a list item, a money ``value``) the model cannot do
+    without a value: ``ResponseValidationError`` naming the path (``data[0].amount.currency``);
+* datetimes are read as RFC 3339 allows (``T``/``t``/space, ``Z``/``z``, any fraction, cut to
+  microseconds, ``-00:00``, a leap second), plus ISO 8601 forms ``fromisoformat`` takes; a naive
+  time is taken as UTC. Output is UTC with a ``Z`` suffix; a naive datetime is refused
+  (``InvalidRequestError``);
 * enums are built with ``Cls(value)``, so ``OpenStrEnum`` keeps unknown values; out they go as
   their value;
 * ``dict[str, Any]`` and ``dict[str, str]`` pass through untouched;
 * ``Action`` dispatches on its ``type`` key (the tag is each class's ``type`` default), with
-  ``UnknownAction`` keeping the whole object for any other type; ``PaymentMethodInput`` is a
-  stored card when ``storedPaymentMethodId`` is there, a card when a scheme carries a (possibly
-  encrypted) number, and ``PaymentMethodDetails`` otherwise.
+  ``UnknownAction`` keeping the whole object for any other type (a null one too);
+  ``PaymentMethodInput`` is a stored card when ``storedPaymentMethodId`` is set, a card when a
+  scheme carries a (possibly encrypted) number, and ``PaymentMethodDetails`` otherwise.
 """
 
 from __future__ import annotations
@@ -34,15 +43,17 @@ import enum
 import functools
 import linecache
 import operator
+import re
 import types
 import typing
+from collections import abc
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, Final, NamedTuple, TypeVar
 
 import attrs
 from cattrs import Converter
-from cattrs.cols import list_structure_factory
+from cattrs.cols import list_structure_factory, mapping_structure_factory
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.v import format_exception, transform_error
@@ -129,13 +140,58 @@ def _exactly(cls: type) -> Callable[[Any], Any]:
 
 
 def _parse_datetime(value: Any) -> datetime:
+    """An RFC 3339 date-time, read leniently: see ``_parse_rfc3339``.
+
+    ``datetime.fromisoformat`` reads the usual form at C speed; what it refuses (a lower-case
+    ``z``, a leap second) gets a second look from ``_parse_rfc3339``.
+    """
     if value.__class__ is not str:
-        raise TypeError(f"expected an ISO 8601 datetime string, got {_got(value)}")
+        raise TypeError(f"expected an RFC 3339 datetime string, got {_got(value)}")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"expected an ISO 8601 datetime, got {value!r}") from None
+        parsed = _parse_rfc3339(value)
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+# RFC 3339 section 5.6 ``date-time``: the ``T`` and ``Z`` in either case (section 5.6 NOTE), a
+# space for the ``T``, a fraction of any length (``,`` too, as ISO 8601 allows), an offset with
+# or without its colon; none at all is read as UTC by the caller.
+_RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]+))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))?"
+)
+
+
+def _parse_rfc3339(value: str) -> datetime:
+    """``value`` as an RFC 3339 date-time: fractions beyond microseconds are cut off (as
+    ``fromisoformat`` does), ``-00:00`` is UTC, and a leap second (``23:59:60``) is the first
+    instant after ``23:59:59``. ``ValueError`` for anything else."""
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        raise ValueError(f"expected an RFC 3339 datetime, got {value!r}")
+    year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
+    fraction, zulu, sign, offset_hours, offset_minutes = match.groups()[6:]
+    tz: tzinfo | None = None
+    if zulu is not None:
+        tz = UTC
+    elif sign is not None:
+        if int(offset_hours) > 23 or int(offset_minutes) > 59:
+            raise ValueError(f"expected an RFC 3339 datetime, got {value!r}: bad offset")
+        offset = timedelta(hours=int(offset_hours), minutes=int(offset_minutes))
+        tz = timezone(-offset if sign == "-" else offset)
+    microsecond = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    leap = second == 60
+    try:
+        parsed = datetime(
+            year, month, day, hour, minute, 59 if leap else second, microsecond, tzinfo=tz
+        )
+        return parsed + _ONE_SECOND if leap else parsed
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"expected an RFC 3339 datetime, got {value!r}: {exc}") from None
+
+
+_ONE_SECOND: Final = timedelta(seconds=1)
 
 
 def _format_datetime(value: datetime) -> str:
@@ -207,7 +263,11 @@ _ENUM_BASES = (enum.Enum, enum.StrEnum, enum.IntEnum, OpenStrEnum)
 
 def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
     member = cls._value2member_map_.get(value) if value.__class__ is str else None
-    return member if member is not None else cls(value)
+    if member is not None:
+        return member
+    if value is None:
+        raise TypeError(f"expected a {cls.__name__}, got null")
+    return cls(value)
 
 
 # --- containers and unions ----------------------------------------------------------------------
@@ -217,6 +277,12 @@ def _union_args(t: Any) -> tuple[Any, ...]:
     if typing.get_origin(t) in (typing.Union, types.UnionType):
         return typing.get_args(t)
     return ()
+
+
+def _takes_null(t: Any) -> bool:
+    """Whether a JSON null is a value of ``t`` itself (``None``): an optional, ``Any``, or an
+    unannotated field."""
+    return t is None or t is Any or type(None) in _union_args(t)
 
 
 def _is_optional(t: Any) -> bool:
@@ -236,6 +302,62 @@ def _optional_factory(t: Any, c: Converter) -> Hook:
     return structure_optional
 
 
+# Collections. A JSON null where a collection is expected is an empty one: Go and .NET services
+# send ``null`` for an empty list or map. Only a JSON array makes a list, tuple or set, and only
+# an object makes a mapping.
+
+#: origin -> what a JSON array becomes (``None``: the list itself)
+_SEQUENCES: Final[dict[Any, Callable[[list[Any]], Any] | None]] = {
+    list: None,
+    abc.Sequence: None,
+    abc.MutableSequence: None,
+    abc.Collection: None,
+    abc.Iterable: None,
+    tuple: tuple,
+    set: set,
+    abc.Set: frozenset,
+    abc.MutableSet: set,
+    frozenset: frozenset,
+}
+_MAPPINGS: Final = (dict, abc.Mapping, abc.MutableMapping)
+
+
+def _is_sequence(t: Any) -> bool:
+    origin = typing.get_origin(t) or t
+    if origin is tuple:  # only ``tuple[X, ...]``: a fixed-length tuple is no collection
+        args = typing.get_args(t)
+        return len(args) == 2 and args[1] is Ellipsis
+    return origin in _SEQUENCES
+
+
+def _sequence_factory(t: Any, c: Converter) -> Hook:
+    origin = typing.get_origin(t) or t
+    args = typing.get_args(t)
+    as_list: Any = list.__class_getitem__(args[0] if args else Any)  # list[X]
+    items = list_structure_factory(as_list, c)
+    into = _SEQUENCES[origin]
+
+    if into is None:
+
+        def structure_list(value: Any, _: Any) -> Any:
+            if value.__class__ is list:
+                return items(value, as_list)
+            if value is None:
+                return []
+            raise TypeError(f"expected a list, got {_got(value)}")
+
+        return structure_list
+
+    def structure_sequence(value: Any, _: Any) -> Any:
+        if value.__class__ is list:
+            return into(items(value, as_list))
+        if value is None:
+            return into([])
+        raise TypeError(f"expected a list, got {_got(value)}")
+
+    return structure_sequence
+
+
 def _is_plain_dict(t: Any) -> bool:
     return t is dict or (
         typing.get_origin(t) is dict and typing.get_args(t)[0] is str
@@ -246,25 +368,29 @@ def _is_plain_dict(t: Any) -> bool:
 def _structure_plain_dict(value: Any, _: Any) -> Any:
     if value.__class__ is dict:
         return value
+    if value is None:
+        return {}
     raise TypeError(f"expected an object, got {_got(value)}")
 
 
 setattr(_structure_plain_dict, _INLINE, _Inline(dict, False))
 
 
-def _is_list(t: Any) -> bool:
-    return typing.get_origin(t) is list
+def _is_mapping(t: Any) -> bool:
+    return (typing.get_origin(t) or t) in _MAPPINGS
 
 
-def _list_factory(t: Any, c: Converter) -> Hook:
-    items = list_structure_factory(t, c)
+def _mapping_factory(t: Any, c: Converter) -> Hook:
+    entries = mapping_structure_factory(t, c)
 
-    def structure_list(value: Any, _: Any) -> Any:
-        if value.__class__ is list:
-            return items(value, t)
-        raise TypeError(f"expected a list, got {_got(value)}")
+    def structure_mapping(value: Any, _: Any) -> Any:
+        if value.__class__ is dict:
+            return entries(value, t)
+        if value is None:
+            return {}
+        raise TypeError(f"expected an object, got {_got(value)}")
 
-    return structure_list
+    return structure_mapping
 
 
 def _action_factory(_: Any, c: Converter) -> Hook:
@@ -286,20 +412,22 @@ def _action_factory(_: Any, c: Converter) -> Hook:
 
 
 def _structure_unknown_action(value: Any, _: Any) -> UnknownAction:
-    return UnknownAction(type=str(value.get("type", "")), raw=value)
+    kind = value.get("type")
+    return UnknownAction(type="" if kind is None else str(kind), raw=value)
 
 
 def _payment_method_factory(_: Any, c: Converter) -> Hook:
     card = c.get_structure_hook(CardDetails)
     stored = c.get_structure_hook(StoredPaymentMethodDetails)
-    card_keys = {wire_name("number"), wire_name("encrypted_card_number")}
+    card_keys = (wire_name("number"), wire_name("encrypted_card_number"))
+    stored_key = wire_name("stored_payment_method_id")
 
     def structure_payment_method(value: Any, _: Any) -> Any:
         if value.__class__ is not dict:
             raise TypeError(f"expected an object, got {_got(value)}")
-        if wire_name("stored_payment_method_id") in value:
+        if value.get(stored_key) is not None:
             return stored(value, StoredPaymentMethodDetails)
-        if value.get("type") == "scheme" and not card_keys.isdisjoint(value):
+        if value.get("type") == "scheme" and any(value.get(k) is not None for k in card_keys):
             return card(value, CardDetails)
         return _structure_payment_method_details(value, PaymentMethodDetails)
 
@@ -333,13 +461,27 @@ def _structure_attrs_factory(cls: type, c: Converter) -> Hook:
         a.name: override(rename=wire_name(a.name)) for a in attrs.fields(origin) if a.init
     }
     build: Callable[[Any], Any] = make_dict_structure_fn(cls, c, **renames)
+    defaulted = _null_means_default(origin)
 
     def structure_attrs(value: Any, _: Any) -> Any:
         if value.__class__ is dict:
+            if defaulted and None in value.values():  # a C-speed scan, then the exact check
+                value = {k: v for k, v in value.items() if v is not None or k not in defaulted}
             return build(value)
         raise TypeError(f"expected an object, got {_got(value)}")
 
     return structure_attrs
+
+
+def _null_means_default(cls: type) -> frozenset[str]:
+    """The wire names of ``cls``'s fields where a JSON null is read as if the key were missing:
+    those with a default whose type cannot hold ``None`` (``page: int = 1``, ``items: list[X] =
+    Factory(list)``). ``_generated_structure_fn`` follows the same rule."""
+    return frozenset(
+        wire_name(a.name)
+        for a in attrs.fields(cls)
+        if a.init and a.default is not attrs.NOTHING and not _takes_null(a.type)
+    )
 
 
 # For speed, the fast converter builds the plain attrs classes (every response model, nearly)
@@ -396,21 +538,23 @@ def _generated_structure_fn(cls: type, c: Converter) -> Hook:
     lines = ["  if o.__class__ is not dict:", "    _not_an_object(o)"]
     stored: list[tuple[str, str]] = []
     for i, a in enumerate(attrs.fields(cls)):
-        var = f"v{i}"
+        var, key = f"v{i}", wire_name(a.name)
         if a.default is attrs.NOTHING:
             if not a.init:
                 continue  # __init__ leaves it unset too
-            lines.append(f"  {var} = o[{wire_name(a.name)!r}]")
+            lines.append(f"  {var} = o[{key!r}]")  # null goes to the hook, which refuses it
             lines += _conversion(var, a.type, i, namespace, c, indent="  ")
         elif not a.init:
             lines.append(f"  {var} = {_default(a, i, namespace)}")
-        elif a.default is None and _accepts_none(a.type, c):
+        elif a.default is None and _takes_null(a.type):
             # missing and null mean the same here: one lookup, then the conversion's None check
-            lines.append(f"  {var} = o.get({wire_name(a.name)!r})")
+            lines.append(f"  {var} = o.get({key!r})")
             lines += _conversion(var, a.type, i, namespace, c, indent="  ")
         else:
-            lines.append(f"  {var} = o.get({wire_name(a.name)!r}, _MISSING)")
-            lines.append(f"  if {var} is _MISSING:")
+            if _takes_null(a.type):  # an optional with another default: null is None
+                lines += [f"  {var} = o.get({key!r}, _MISSING)", f"  if {var} is _MISSING:"]
+            else:  # null is read as missing (``_null_means_default``): one lookup again
+                lines += [f"  {var} = o.get({key!r})", f"  if {var} is None:"]
             lines.append(f"    {var} = {_default(a, i, namespace)}")
             conversion = _conversion(var, a.type, i, namespace, c, indent="    ")
             if conversion:
@@ -470,10 +614,6 @@ def _conversion(
     if not checks:
         return [indent + line for line in body]
     return [f"{indent}if {' and '.join(checks)}:", *(f"{indent}  {line}" for line in body)]
-
-
-def _accepts_none(t: Any, c: Converter) -> bool:
-    return t is None or getattr(c.get_structure_hook(t), _INLINE, _NO_INLINE).nullable
 
 
 def _default(a: attrs.Attribute[Any], i: int, namespace: dict[str, Any]) -> str:
@@ -623,7 +763,8 @@ def _configure(c: Converter) -> Converter:
     """Register every rule on ``c``; later registrations take precedence in cattrs."""
     c.register_structure_hook_factory(attrs.has, _structure_attrs_factory)
     c.register_unstructure_hook_factory(attrs.has, _unstructure_attrs_factory)
-    c.register_structure_hook_factory(_is_list, _list_factory)
+    c.register_structure_hook_factory(_is_sequence, _sequence_factory)
+    c.register_structure_hook_factory(_is_mapping, _mapping_factory)
     c.register_structure_hook_func(_is_plain_dict, _structure_plain_dict)
     c.register_unstructure_hook_func(_is_plain_dict, identity)
     c.register_structure_hook_factory(_is_optional, _optional_factory)
@@ -664,8 +805,10 @@ def structure(data: Any, cls: type[T]) -> T:
     try:
         return hook(data, cls)  # type: ignore[no-any-return]
     except Exception as exc:
-        message, cause = _explain(data, cls, exc)
-        raise ResponseValidationError(message) from cause
+        message, _ = _explain(data, cls, exc)
+    # Raised past the handler: no cattrs or ValueError object (holding the data, maybe card
+    # data) in the error's chain; the message names every field that did not fit.
+    raise ResponseValidationError(message)
 
 
 def unstructure(obj: Any) -> Any:

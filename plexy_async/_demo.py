@@ -51,6 +51,7 @@ FAULTS: Final = (
     (Fault.status(429, retry_after=1), 1, "429 with Retry-After: 1"),
     (Fault.status(500, shape="html"), 2, "500 with an HTML page"),
     (Fault.truncated(), 1, "body cut off after the commit"),
+    (Fault.garbled_after_commit(), 2, "unreadable 200 after the commit"),
     (Fault.status(502, shape="text"), 2, "502 from a gateway"),
     (Fault.drop_after_commit(), 2, "connection dropped after the commit"),
 )
@@ -224,11 +225,14 @@ async def _main_run(run: _Run, batch: Batch, plexy: PlexyClient) -> bool:
 
 
 async def _settle(run: _Run, plexy: PlexyClient) -> None:
-    """Resume the journal once if anything is in doubt: the same keys learn the outcome."""
-    in_doubt = sum(1 for r in _last_records(run.journal).values() if r["outcome"] == "in_doubt")
-    if not in_doubt:
+    """Resume the journal once if anything is in doubt or rate-limited: the same keys learn the
+    outcome, or send what was never processed."""
+    last = _last_records(run.journal).values()
+    unsettled = Counter(r["outcome"] for r in last if r["outcome"] in _RESENT)
+    if not unsettled:
         return
-    run.say(f"\n{in_doubt} item(s) in doubt: resuming the journal to settle them")
+    what = " and ".join(f"{n} {Outcome(o).value.replace('_', ' ')}" for o, n in unsettled.items())
+    run.say(f"\n{what}: resuming the journal to settle them with their keys")
     summary = await run.batch(journal=run.journal, resume=True).run(
         plexy, run.items(), "payments.create"
     )
@@ -246,6 +250,9 @@ async def _rerun(run: _Run, plexy: PlexyClient, ledger: Ledger) -> None:
         f"\nre-run of the whole batch without its journal: {sent:,} payments sent again with "
         f"the same keys, {new} new charge(s) (the server replayed its answers)"
     )
+
+
+_RESENT: Final = frozenset({Outcome.IN_DOUBT.value, Outcome.RATE_LIMITED.value})
 
 
 def _last_records(journal: Path) -> dict[str, dict[str, Any]]:
@@ -287,6 +294,7 @@ def reconcile(ledger: Ledger, journal: Path, demo: DemoInput, out: IO[str]) -> b
         ("duplicate charges", duplicates, duplicates == 0),
         ("charges matching a succeeded item", matching, matching == charges),
         ("items in doubt", counts["in_doubt"], counts["in_doubt"] == 0),
+        ("items rate-limited", counts["rate_limited"], counts["rate_limited"] == 0),
         (
             f"input lines journalled (of {demo.lines:,})",
             journalled,

@@ -7,6 +7,14 @@ Three kinds of line, told apart by ``event``::
      "attempts": 1, "ms": 21.4, "at": "...", "result": {"psp_reference": "...", ...}}
     {"event": "end", "interrupted": false, "counts": {...}, ...}
 
+``attempts`` is the number of HTTP requests the item sent. It is ``null`` only for a call
+cancelled in flight whose requests no hook counted: the client lacks ``batch.trace_config()``
+(whose hooks count them as they start), so the number is unknown.
+
+Versions (the ``version`` of each ``run`` line): 2 added the outcome ``rate_limited`` and a
+``null`` ``attempts``. Version 1 journals read as before. A reader that predates version 2
+skips ``rate_limited`` lines as unreadable, so it sends those items again, with the same key.
+
 What never goes in: card numbers or CVCs (item parameters are not written at all, and every
 message has card-number-like digit runs masked), the API key, the batch's HMAC secret
 (``key_check`` is an HMAC output, like the idempotency keys, and reveals nothing about it).
@@ -27,7 +35,7 @@ from typing import IO, Any, Final
 
 import attrs
 
-JOURNAL_VERSION: Final = 1
+JOURNAL_VERSION: Final = 2
 
 
 class Outcome(enum.StrEnum):
@@ -37,12 +45,19 @@ class Outcome(enum.StrEnum):
     DECLINED = "declined"  # the call returned result_code Refused: data, nothing was charged
     FAILED = "failed"  # an error answer or failure: nothing was charged
     IN_DOUBT = "in_doubt"  # it may or may not have been processed: re-send with its key
+    # every request it sent was answered 429, before any processing: nothing was charged, and
+    # nothing was settled either; re-sent with its key like an item in doubt
+    RATE_LIMITED = "rate_limited"
     REJECTED = "rejected"  # bad input or arguments: never sent
 
 
 #: Outcomes a resumed batch does not send again (``retry_failed`` re-sends FAILED too).
-#: REJECTED is not among them: fix the input line and resume, and it goes out.
+#: REJECTED is not among them: fix the input line and resume, and it goes out. IN_DOUBT and
+#: RATE_LIMITED go out again with the key the journal holds for them.
 FINISHED: Final = frozenset({Outcome.SUCCEEDED, Outcome.DECLINED, Outcome.FAILED})
+#: Outcomes whose journalled key a resumed batch sends the item with.
+RESENT_WITH_KEY: Final = frozenset({Outcome.IN_DOUBT, Outcome.RATE_LIMITED})
+
 
 class JournalWriter:
     """Appends one JSON line per call and flushes it (``fsync=True`` also syncs it to disk)."""
@@ -82,6 +97,7 @@ class JournalState:
     runs: int = 0
     outcomes: dict[str, Outcome] = attrs.field(factory=dict)  # item id -> latest outcome
     in_doubt_keys: dict[str, str] = attrs.field(factory=dict)  # item id -> its original key
+    rate_limited_keys: dict[str, str] = attrs.field(factory=dict)  # the same, rate-limited
     rejected_lines: dict[int, Outcome] = attrs.field(factory=dict)  # id-less rejected lines
     unreadable_lines: int = 0
 
@@ -90,6 +106,10 @@ class JournalState:
         if outcome is None or outcome not in FINISHED:
             return False
         return not (retry_failed and outcome is Outcome.FAILED)
+
+    def resend_key(self, item_id: str) -> str | None:
+        """The key a rate-limited or in-doubt item was sent with, to send it again with."""
+        return self.in_doubt_keys.get(item_id) or self.rate_limited_keys.get(item_id)
 
     def counts(self) -> dict[Outcome, int]:
         """Items per latest outcome, over every run the journal records."""
@@ -122,11 +142,12 @@ class JournalState:
                 self.rejected_lines[line] = outcome
             return
         self.outcomes[item_id] = outcome
+        self.in_doubt_keys.pop(item_id, None)
+        self.rate_limited_keys.pop(item_id, None)
         key = record.get("key")
-        if outcome is Outcome.IN_DOUBT and isinstance(key, str):
-            self.in_doubt_keys[item_id] = key
-        else:
-            self.in_doubt_keys.pop(item_id, None)
+        if outcome in RESENT_WITH_KEY and isinstance(key, str):
+            keys = self.in_doubt_keys if outcome is Outcome.IN_DOUBT else self.rate_limited_keys
+            keys[item_id] = key
 
 
 def iter_journal(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:

@@ -26,7 +26,7 @@ def counts_text(stats: BatchStats) -> str:
     return (
         f"ok {c[Outcome.SUCCEEDED]:,}  declined {c[Outcome.DECLINED]:,}  "
         f"failed {c[Outcome.FAILED]:,}  in doubt {c[Outcome.IN_DOUBT]:,}  "
-        f"rejected {c[Outcome.REJECTED]:,}"
+        f"rate-limited {c[Outcome.RATE_LIMITED]:,}  rejected {c[Outcome.REJECTED]:,}"
     )
 
 

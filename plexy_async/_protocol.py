@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import email.utils
 import html
-import json
 import os
 import re
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from . import errors
+import attrs
+
+from . import _lenient_json, errors
+from ._mask import is_cvc_field, mask_card_data, mask_data
 from ._routes import Surface
 from .errors import APIStatusError, ErrorDetail, InvalidRequestError
+
+#: The one mask (see ``_mask``), under the name the batch modules know it by.
+mask_card_numbers = mask_card_data
 
 # ---------------------------------------------------------------------------------------------
 # Headers
@@ -39,10 +44,11 @@ def common_headers(user_agent: str) -> dict[str, str]:
 
 
 def request_id_from(headers: Mapping[str, str]) -> str | None:
+    """The server's request id from the response headers (masked like any server text)."""
     for name in REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
-            return value
+            return mask_card_data(value)
     return None
 
 
@@ -61,20 +67,24 @@ def new_idempotency_key() -> str:
     """
     global _spare_keys
     key = next(_spare_keys, None)  # one step of a list iterator: atomic under the GIL
-    if key is None:
+    while key is None:
         _spare_keys = keys = _fresh_keys()
-        key = next(keys)
+        key = next(keys, None)
     return key
 
 
 _KEYS_PER_READ: Final = 256
 _spare_keys: Iterator[str] = iter(())
+# A key with 13 decimal digits in a row could read as a card number: the mask would star part of
+# it in an error message ("retry with idempotency_key=..."). About 1 key in 60: skipped.
+_CARD_LIKE_RUN: Final = re.compile("[0-9]{13}")
 
 
 def _fresh_keys() -> Iterator[str]:
     # 32 hex digits per key, a space between keys, all split apart in C.
     digits = os.urandom(16 * _KEYS_PER_READ).hex(" ", 16)
-    return iter(("plx_" + digits.replace(" ", " plx_")).split(" "))
+    keys = ("plx_" + digits.replace(" ", " plx_")).split(" ")
+    return iter([key for key in keys if _CARD_LIKE_RUN.search(key) is None])
 
 
 def _forget_spare_keys() -> None:
@@ -128,25 +138,30 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 # ---------------------------------------------------------------------------------------------
-# Error bodies: every shape in API.md, one parser
+# Error bodies: every shape in API.md, one parser. Everything read from a body goes through the
+# one mask (``_mask``) before it reaches an error: the snippet here, the detail in
+# ``parse_error_body``.
 
 SNIPPET_LENGTH: Final = 240
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
-_CARD_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{3,9}(\d{4})(?!\d)")
-
-
-def mask_card_numbers(text: str) -> str:
-    """Mask any 13-19 digit run to its first 6 and last 4 digits."""
-    return _CARD_NUMBER.sub(lambda m: m[1] + "*" * (len(m[0]) - 10) + m[2], text)
+# Where a body is cut: a tag or an entity cut in half, and a number at the very end (maybe part
+# of a card number, now too short to be recognised as one): they go.
+_CUT_MARKUP = re.compile(r"<[^>]*$|&[#\w]*$")
+_CUT_NUMBER = re.compile(r"[0-9][0-9 \-\u00a0\u2009\u202f\u2010-\u2014\u2212]*$")
 
 
 def clean_snippet(body: bytes, limit: int = SNIPPET_LENGTH) -> str:
-    """A short, single-line, tag-free excerpt of a body, with card numbers masked."""
+    """A short, single-line, tag-free excerpt of a body, with card data masked."""
+    cut = len(body) > limit * 8
     text = body[: limit * 8].decode("utf-8", errors="replace")
+    if cut:
+        text = _CUT_MARKUP.sub("", text)
     text = html.unescape(_TAGS.sub(" ", text))
     text = _SPACE.sub(" ", text).strip()
-    text = mask_card_numbers(text)
+    if cut:
+        text = _CUT_NUMBER.sub("", text).rstrip()
+    text = mask_card_data(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -210,20 +225,68 @@ def _from_flat(doc: dict[str, Any]) -> ErrorDetail:
 
 
 def parse_error_body(body: bytes) -> ErrorDetail | None:
-    """The error detail of a JSON error body in any documented shape; None for non-JSON."""
+    """The masked error detail of a JSON error body in any documented shape; None for a body
+    that is not a JSON object. Read leniently: trailing commas (as in the Getpaid examples)
+    are accepted."""
     if not body.strip():
         return None
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        return None
+    doc = _lenient_json.read(body)
     if not isinstance(doc, dict):
         return None
     if isinstance(doc.get("error"), dict):
-        return _from_checkout(doc["error"])
-    if "title" in doc and ("type" in doc or "status" in doc):
-        return _from_problem(doc)
-    return _from_flat(doc)
+        detail = _from_checkout(doc["error"])
+    elif "title" in doc and ("type" in doc or "status" in doc):
+        detail = _from_problem(doc)
+    else:
+        detail = _from_flat(doc)
+    return mask_detail(detail)
+
+
+def mask_detail(detail: ErrorDetail) -> ErrorDetail:
+    """``detail`` with every field through the one mask: strings, field errors, metadata, at any
+    depth. When ``param`` names a security-code field, numbers in ``message`` are dropped too."""
+    masked = {
+        field.name: mask_data(getattr(detail, field.name)) for field in attrs.fields(ErrorDetail)
+    }
+    if detail.message is not None and _about_a_security_code(detail):
+        masked["message"] = mask_data(detail.message, cvc=True)
+    return ErrorDetail(**masked)
+
+
+def _about_a_security_code(detail: ErrorDetail) -> bool:
+    return detail.param is not None and is_cvc_field(detail.param)
+
+
+# ---------------------------------------------------------------------------------------------
+# Foreign exceptions: a cleaned summary is kept, never the exception itself
+
+SUMMARY_LENGTH: Final = 160
+# aiohttp's parser quotes the offending raw bytes after a blank line, or as b'...' (maybe cut).
+_RAW_BYTES = re.compile(r"""b'(?:[^'\\]|\\.)*'?|b"(?:[^"\\]|\\.)*"?""", re.DOTALL)
+_URL_FIELD = re.compile(r",?\s*url=(?:'[^']*'|\S*)")
+_USERINFO = re.compile(r"(?<=//)[^/@\s]*@")
+
+
+def exception_summary(exc: BaseException) -> str:
+    """What an error keeps of the foreign exception behind it: its class name and a cleaned
+    one-line message, such as ``"ClientResponseError: Bad status line: Invalid status code"``.
+
+    Cleaned: no raw bytes quoted from the wire (a header line may hold anything), no URL or
+    URL credentials, no header values (aiohttp's ``message`` is read, never its request info),
+    masked, and at most ``SUMMARY_LENGTH`` characters.
+    """
+    message = getattr(exc, "message", None)  # aiohttp's: without the URL and request info
+    if not isinstance(message, str):
+        strerror = getattr(exc, "strerror", None)
+        message = strerror if isinstance(strerror, str) else str(exc)
+    text = message.split("\n\n", 1)[0]
+    text = _USERINFO.sub("", _URL_FIELD.sub("", _RAW_BYTES.sub("", text)))
+    text = _SPACE.sub(" ", text).strip(" :,.^")
+    text = mask_card_data(text)
+    if len(text) > SUMMARY_LENGTH:
+        text = text[: SUMMARY_LENGTH - 1] + "…"
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,10 +325,13 @@ def error_for(
     """The typed error for an error response, with its parsed detail and a cleaned snippet."""
     detail = parse_error_body(body)
     snippet = clean_snippet(body)
+    if detail is not None and _about_a_security_code(detail):
+        snippet = mask_data(snippet, cvc=True)  # the message in it may quote the code
     cls = error_class(status)
     summary = (detail.message if detail else None) or snippet or "no body"
     code = f" [{detail.code}]" if detail and detail.code else ""
     request_id = request_id_from(headers) or (detail.request_id if detail else None)
+    # PlexyError masks the message again, as it does every message: that only hides more.
     message = f"HTTP {status}{code}: {summary}"
     if cls is errors.RedirectError:
         message = f"HTTP {status}: redirect not followed (redirects are never followed)"

@@ -7,6 +7,9 @@ It wraps exactly one attempt and decides, from the error alone and the call's po
 * a request that never left (refused, DNS, connect timeout) is always retried;
 * a request that may have reached the server (disconnect, cut-off body, read timeout) is retried
   only when the call is idempotent: GET/DELETE, or a POST carrying an idempotency key;
+* a 2xx answer whose body cannot be read (not JSON, or over the size cap) is retried when the
+  call carries an idempotency key: the write has taken effect, and the server replays its
+  stored answer;
 * TLS failures and every other status are never retried.
 
 Waits grow exponentially with full jitter; the whole call, waits included, is bounded by
@@ -31,7 +34,15 @@ from yarl import URL
 
 from ._config import RetryPolicy, Timeouts
 from ._routes import Route
-from .errors import APIConnectionError, APIStatusError, APITimeoutError, PlexyError, TLSError
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    PlexyError,
+    ResponseDecodeError,
+    ResponseTooLargeError,
+    TLSError,
+)
 
 _log = logging.getLogger("plexy_async")
 T = TypeVar("T")
@@ -51,6 +62,7 @@ class Call:
     retry: RetryPolicy
     timeouts: Timeouts
     client_timeout: aiohttp.ClientTimeout
+    decode: bool = True  # whether the answer's JSON is read (False: the caller wants no body)
     attempts: int = 0
     started: float = attrs.field(factory=time.monotonic)
     # Set when an attempt failed in a way that may have reached the server: a later answer
@@ -78,11 +90,21 @@ def should_retry(exc: BaseException, call: Call) -> bool:
             return False
         wait = exc.retry_after if call.retry.respect_retry_after else None
         return wait is None or wait <= call.remaining()
+    if unreadable_success(exc):
+        # The write took effect, its answer is lost: re-sent with its key to read the stored one.
+        return call.idempotency_key is not None
     if isinstance(exc, TLSError):
         return False
     if isinstance(exc, APIConnectionError):
         return not exc.maybe_sent or call.idempotent
     return False
+
+
+def unreadable_success(exc: BaseException) -> bool:
+    """A 2xx answer whose body could not be read: not JSON, or over the size cap."""
+    if not isinstance(exc, (ResponseDecodeError, ResponseTooLargeError)):
+        return False
+    return exc.status is not None and 200 <= exc.status < 300
 
 
 def _waits(*, policy: RetryPolicy) -> Generator[float, Any, None]:
@@ -150,7 +172,9 @@ def retry_on_status(attempt: Callable[[Call], Awaitable[T]]) -> Callable[[Call],
         except PlexyError as exc:
             first_failure = exc
         except TimeoutError:
-            raise _deadline_passed(call) from None
+            first_failure = None
+        if first_failure is None:  # raised past the handler: no asyncio exception in its chain
+            raise _deadline_passed(call)
         return await _retry(attempt, call, first_failure)
 
     return run
@@ -189,8 +213,10 @@ async def _retry(
                         raise replayed
                     result = await attempt(call)
     except TimeoutError:
-        raise _deadline_passed(call) from None
-    return result
+        pass
+    else:
+        return result
+    raise _deadline_passed(call)  # past the handler: no asyncio exception in its chain
 
 
 def _deadline_passed(call: Call) -> APITimeoutError:

@@ -26,12 +26,18 @@ How it behaves:
 * Each item's idempotency key is an HMAC of the batch id and the item's id under a secret, so a
   re-run, a resumed run or a repeated item sends the same key and cannot charge twice.
 * The journal (JSON Lines) gets one line per item as it ends: succeeded (with the response's
-  ids), declined, failed, in doubt (with its key) or rejected. With ``resume=True`` the items it
-  already finished are skipped and the ones in doubt are sent again with their original key.
+  ids), declined, failed, in doubt (with its key), rate-limited (with its key) or rejected.
+  With ``resume=True`` the items it already finished are skipped, and the ones in doubt or
+  rate-limited are sent again with their original key.
 * An item's error never stops the batch. A 429 closes a shared gate: no worker starts an item
-  until the server's ``Retry-After`` has passed; an item that ended on a 429 is sent again.
+  until the server's ``Retry-After`` has passed; an item that ended on a 429 is sent again, up
+  to ``max_resends`` times. An item every request of which was answered 429 was never processed
+  (a 429 comes before the idempotency layer): it ends rate-limited, not in doubt, and is not
+  finished. If any of its requests may have been processed, it is in doubt.
 * ``stop()`` lets the calls in flight end, then returns; cancelling ``run()`` journals the calls
-  in flight as in doubt. Items not yet started are not journalled: a resumed run sends them.
+  in flight as in doubt, with the number of requests each had sent (counted by the trace
+  config's hooks), and leaves them out of the latency percentiles. Items not yet started are
+  not journalled: a resumed run sends them.
 """
 
 from __future__ import annotations
@@ -54,10 +60,10 @@ from ._batch_flow import Gate, Source
 from ._batch_items import BatchItem, InvalidItem, Item, Operation
 from ._batch_outcome import (
     CANCELLED,
-    attempts_of,
+    CURRENT,
+    ItemTries,
     error_fields,
     in_flight_conflict,
-    outcome_of,
     result_fields,
     result_outcome,
 )
@@ -171,18 +177,37 @@ class Batch:
 
     def trace_config(self) -> aiohttp.TraceConfig:
         """Pass to ``PlexyClient(trace_configs=[...])``: any 429, even one the client retries
-        by itself, then closes the batch's gate for the server's ``Retry-After``."""
+        by itself, then closes the batch's gate for the server's ``Retry-After``.
+
+        Its hooks also follow each item's requests: the journal then has the true number of
+        attempts of a call cancelled in flight, and an item is rate-limited only if no request
+        it sent got an answer other than 429 (a 503 before the 429s leaves it in doubt).
+        """
+
+        async def on_request_start(
+            session: aiohttp.ClientSession,
+            context: Any,
+            params: aiohttp.TraceRequestStartParams,
+        ) -> None:
+            tries = CURRENT.get()
+            if tries is not None:
+                tries.request_sent(context.trace_request_ctx)
 
         async def on_request_end(
             session: aiohttp.ClientSession,
             context: Any,
             params: aiohttp.TraceRequestEndParams,
         ) -> None:
-            if params.response.status == 429:
+            status = params.response.status
+            tries = CURRENT.get()
+            if tries is not None:
+                tries.request_answered(context.trace_request_ctx, status)
+            if status == 429:
                 retry_after = params.response.headers.get("Retry-After")
                 self._gate.pause(_protocol.parse_retry_after(retry_after))
 
         config = aiohttp.TraceConfig()
+        config.on_request_start.append(on_request_start)
         config.on_request_end.append(on_request_end)
         return config
 
@@ -216,6 +241,7 @@ class Batch:
         call, name = _resolve(client, operation)
         self._check_pool(client)
         self._open_journal(name)
+        self._gate.bind()  # the gate belongs to this run's loop
         source = self._source = Source(items)
         if self._stopping:
             source.closed = True
@@ -307,29 +333,58 @@ class Batch:
                 await self._process(item, call)
 
     async def _process(self, item: BatchItem, call: Operation) -> None:
-        key = self._state.in_doubt_keys.get(item.id) or self.key_for(item.id)
+        state = self._state
+        key = state.resend_key(item.id) or self.key_for(item.id)
+        tries = ItemTries(in_doubt_before=state.outcomes.get(item.id) is Outcome.IN_DOUBT)
+        token = CURRENT.set(tries)  # for the trace hooks: they run in this task
+        try:
+            await self._send_item(item, call, key, tries)
+        finally:
+            CURRENT.reset(token)
+
+    async def _send_item(
+        self, item: BatchItem, call: Operation, key: str, tries: ItemTries
+    ) -> None:
+        """Call ``call`` for the item until it ends (sent again at most ``max_resends`` times
+        after a 429 or a 409 in flight), and journal how it ended."""
         started = time.monotonic()
-        attempts = 0
-        for round_ in range(self.max_resends + 1):
-            await self._gate.wait()
-            self.stats.in_flight += 1
-            try:
-                result = await call(item, key)
-            except asyncio.CancelledError:
-                self._end(item, key, Outcome.IN_DOUBT, started, attempts, error=CANCELLED)
-                raise
-            except Exception as exc:
-                attempts += attempts_of(exc)
-                if round_ < self.max_resends and await self._resend_later(exc, round_):
-                    continue
-                self._end(item, key, outcome_of(exc), started, attempts, error=error_fields(exc))
-                return
-            finally:
-                self.stats.in_flight -= 1
-            attempts += attempts_of(result)
-            outcome = result_outcome(result)
-            self._end(item, key, outcome, started, attempts, result=result_fields(result))
-            return
+
+        def end(outcome: Outcome, attempts: int | None, **fields: Any) -> None:
+            self._end(item, key, outcome, started, attempts, **fields)
+
+        error: Exception | None = None
+        waiting = False  # between two calls: the item waits to be sent again after ``error``
+        try:
+            for round_ in range(self.max_resends + 1):
+                await self._gate.wait()
+                waiting = False
+                self.stats.in_flight += 1
+                try:
+                    result = await call(item, key)
+                except asyncio.CancelledError:
+                    # without the trace hooks nothing counts the requests of a call cut short
+                    attempts = tries.attempts if tries.sent else None
+                    end(Outcome.IN_DOUBT, attempts, error=CANCELLED, cancelled=True)
+                    raise
+                except Exception as exc:
+                    tries.ended(exc)
+                    error = exc
+                else:
+                    tries.ended(result)
+                    end(result_outcome(result), tries.attempts, result=result_fields(result))
+                    return
+                finally:
+                    self.stats.in_flight -= 1
+                waiting = True
+                if round_ == self.max_resends or not await self._resend_later(error, round_):
+                    break
+        except asyncio.CancelledError:
+            if waiting and error is not None:  # it ends as its last call did
+                fields = error_fields(error) | {"cancelled": True}
+                end(tries.outcome(error), tries.attempts, error=fields, cancelled=True)
+            raise
+        assert error is not None
+        end(tries.outcome(error), tries.attempts, error=error_fields(error))
 
     async def _resend_later(self, exc: Exception, round_: int) -> bool:
         """Whether to send the item again: after a 429 (the gate waits), or while the server
@@ -348,16 +403,22 @@ class Batch:
         key: str,
         outcome: Outcome,
         started: float,
-        attempts: int,
+        attempts: int | None,
         *,
         result: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
+        cancelled: bool = False,
     ) -> None:
+        """Count and journal the item's end. ``attempts`` is None when it is not known (a call
+        cancelled in flight without the trace config's hooks). The latency of a cancelled item
+        is journalled, but kept out of the percentiles: it measures the wait for the cancel."""
         seconds = time.monotonic() - started
         stats = self.stats
         stats.counts[outcome] += 1
-        stats.retries += max(attempts - 1, 0)
-        stats.latency.add(seconds)
+        if attempts is not None:
+            stats.retries += max(attempts - 1, 0)
+        if not cancelled:
+            stats.latency.add(seconds)
         if self._writer is None:
             return
         record: dict[str, Any] = {

@@ -6,9 +6,9 @@
     plexy-async mock --port 8080
     plexy-async demo
 
-Exit status: 0 when every item succeeded or was declined; 1 when some failed, are in doubt or
-were rejected (or the demo's reconciliation found a mismatch); 2 for a usage or configuration
-error; 130 when interrupted.
+Exit status: 0 when every item succeeded or was declined; 1 when some failed, are in doubt, were
+rate-limited or were rejected (or the demo's reconciliation found a mismatch); 2 for a usage or
+configuration error; 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="plexy-async",
         description="Command line of plexy_async, the asyncio client for the Plexy payments API.",
         epilog="Exit status: 0 all items succeeded or were declined; 1 some failed, are in "
-        "doubt or were rejected; 2 usage or configuration error; 130 interrupted.",
+        "doubt, were rate-limited or were rejected; 2 usage or configuration error; "
+        "130 interrupted.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -65,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--resume",
         action="store_true",
-        help="continue the journal's batch: skip finished items, re-send in-doubt ones",
+        help="continue the journal's batch: skip finished items, re-send in-doubt and "
+        "rate-limited ones with their keys",
     )
     batch.add_argument(
         "--retry-failed",
@@ -206,6 +208,13 @@ def _exit_status(summary: BatchSummary, out: IO[str]) -> int:
         print(
             f"{counts[Outcome.IN_DOUBT]:,} item(s) in doubt: run again with --resume to settle "
             "them with their original idempotency keys",
+            file=out,
+        )
+    if counts[Outcome.RATE_LIMITED]:
+        print(
+            f"{counts[Outcome.RATE_LIMITED]:,} item(s) rate-limited on every attempt, never "
+            "processed: run again with --resume (later, or at a lower --concurrency) to send "
+            "them with the same idempotency keys",
             file=out,
         )
     if counts[Outcome.FAILED]:

@@ -14,7 +14,9 @@ transport translates it into one of these, in one place.
     │   ├── TLSError                  certificate or TLS failure: never retried
     │   ├── APITimeoutError           an attempt timed out, or the overall deadline passed
     │   └── OutcomeUnknownError       the request may have reached the server; carries the
-    │                                 idempotency key so the caller can retry safely
+    │       │                         idempotency key so the caller can retry safely
+    │       └── UnreadableOutcomeError  a write answered 2xx with an unreadable body (also a
+    │                                 ResponseDecodeError): it took effect, re-send to read it
     ├── ResponseError                 a response arrived but cannot be used
     │   ├── ResponseTooLargeError     the body exceeded the configured size cap
     │   ├── ResponseDecodeError       the body is not the JSON it claims to be
@@ -37,7 +39,14 @@ transport translates it into one of these, in one place.
         └── ServerError               5xx
 
 Messages never contain the API key: errors are built from parsed fields, never from request
-headers, and ``repr()`` shows only what ``str()`` shows.
+headers, and ``repr()`` shows only what ``str()`` shows. Every message, and every field parsed
+from an error body, goes through the one card-data mask (``_mask``): card numbers keep at most
+their first 6 and last 4 digits, security codes are dropped. No exception from aiohttp, asyncio
+or ``json`` is reachable from an error (not as ``__cause__``, ``__context__``, in ``args`` or an
+attribute): ``cause`` holds a cleaned one-line summary of it instead.
+
+Every error pickles and deep-copies with all its fields (for process pools, task queues and
+error trackers); none holds the API key.
 """
 
 from __future__ import annotations
@@ -45,6 +54,8 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+
+from ._mask import mask_card_data
 
 
 @attrs.frozen(kw_only=True)
@@ -62,9 +73,18 @@ class ErrorDetail:
 
 
 class PlexyError(Exception):
-    """Base class of every error raised by plexy_async."""
+    """Base class of every error raised by plexy_async.
+
+    ``message`` (also ``str()`` and ``args[0]``) is masked: no full card number, no security
+    code. ``cause`` is a one-line summary of the foreign exception behind this error, such as
+    ``"ClientResponseError: Bad status line: Invalid status code"`` (masked, never a header
+    value), or None; the exception object itself is never kept.
+    """
+
+    cause: str | None = None
 
     def __init__(self, message: str) -> None:
+        message = mask_card_data(message)
         super().__init__(message)
         self.message = message
 
@@ -73,6 +93,18 @@ class PlexyError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and deep-copy) every subclass with all its fields, without calling
+        ``__init__`` (whose keyword-only arguments pickle's default cannot pass)."""
+        return (_restore, (type(self), self.args, dict(vars(self))))
+
+
+def _restore(cls: type[PlexyError], args: tuple[Any, ...], state: dict[str, Any]) -> PlexyError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(PlexyError, ValueError):
@@ -159,6 +191,15 @@ class ResponseTooLargeError(ResponseError):
 
 class ResponseDecodeError(ResponseError):
     """The response body is not valid JSON."""
+
+
+class UnreadableOutcomeError(OutcomeUnknownError, ResponseDecodeError):
+    """A write was answered 2xx, but the body could not be read, even after retries.
+
+    The request took effect (a charge was made, say), so this is never a plain failure: re-send
+    the same call with the same ``idempotency_key`` to read the stored answer. Both an
+    ``OutcomeUnknownError`` and a ``ResponseDecodeError``; ``status`` is the 2xx received.
+    """
 
 
 class ResponseValidationError(ResponseError):
@@ -250,6 +291,14 @@ class ServerError(APIStatusError):
     """5xx: a failure on the server's side."""
 
 
+class InsecureTLSWarning(UserWarning):
+    """Issued when a client is created with TLS certificate or host name checks turned off.
+
+    A warning, not an error: ``ssl=False`` (or a context that does not verify) is explicit, but
+    must never go unnoticed. Silence it in tests with ``warnings.filterwarnings``.
+    """
+
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -262,6 +311,7 @@ __all__ = [
     "ConflictError",
     "ConnectError",
     "ErrorDetail",
+    "InsecureTLSWarning",
     "InvalidRequestError",
     "MethodNotAllowedError",
     "NotFoundError",
@@ -278,4 +328,5 @@ __all__ = [
     "ServerError",
     "TLSError",
     "UnprocessableEntityError",
+    "UnreadableOutcomeError",
 ]

@@ -82,6 +82,7 @@ async def test_2000_payments_with_faults_one_charge_per_succeeded_item(
         Outcome.DECLINED: 200,
         Outcome.FAILED: 2,
         Outcome.IN_DOUBT: 0,
+        Outcome.RATE_LIMITED: 0,
         Outcome.REJECTED: 2,
     }
     assert summary.retries >= len(faulted)
@@ -405,7 +406,7 @@ def test_the_latency_histogram_is_within_two_percent() -> None:
         (errors.OutcomeUnknownError("dropped"), Outcome.IN_DOUBT),
         (errors.APITimeoutError("read timeout", maybe_sent=True), Outcome.IN_DOUBT),
         (errors.ServerError("504", status=504), Outcome.IN_DOUBT),
-        (errors.RateLimitError("429", status=429), Outcome.IN_DOUBT),
+        (errors.RateLimitError("429", status=429), Outcome.RATE_LIMITED),
         (errors.ResponseDecodeError("not JSON", status=200), Outcome.IN_DOUBT),
         (
             errors.ConflictError(

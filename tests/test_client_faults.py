@@ -205,27 +205,39 @@ async def test_every_error_shape_over_the_wire(
     assert caught.value.status == status
 
 
-async def test_200_with_invalid_json_is_a_decode_error(
+async def test_200_with_invalid_json_on_a_write_is_resent_with_its_key(
     mock_plexy: MockPlexy, client: PlexyClient
 ) -> None:
     mock_plexy.faults.add(*PAYMENTS, Fault.invalid_json())
+    payment = await pay(client)
+    keys = keys_sent(mock_plexy)
+    assert len(keys) == 2 and keys[0] == keys[1] == payment.meta.idempotency_key
+    assert len(mock_plexy.ledger.charges) == 1
+
+
+async def test_200_with_invalid_json_on_a_read_is_a_decode_error(
+    mock_plexy: MockPlexy, client: PlexyClient
+) -> None:
+    mock_plexy.faults.add("GET", "/v1/payment-links", Fault.invalid_json())
     with pytest.raises(errors.ResponseDecodeError) as caught:
-        await pay(client)
+        await client.payment_links.list().page()
     assert caught.value.status == 200
-    assert len(keys_sent(mock_plexy)) == 1
+    assert not isinstance(caught.value, errors.OutcomeUnknownError)
+    assert len(mock_plexy.ledger.requests_to("GET", "/v1/payment-links")) == 1
 
 
 async def test_oversize_body_is_refused(mock_plexy: MockPlexy) -> None:
     from plexy_async import PoolLimits
 
-    mock_plexy.faults.add(*PAYMENTS, Fault.oversize(200_000))
+    mock_plexy.faults.add("GET", "/v1/payment-links", Fault.oversize(200_000))
     async with PlexyClient(
         api_key=mock_plexy.api_key,
         base_url=mock_plexy.url,
         pool=PoolLimits(max_response_bytes=64 * 1024),
     ) as client:
-        with pytest.raises(errors.ResponseTooLargeError, match="cap"):
-            await pay(client)
+        with pytest.raises(errors.ResponseTooLargeError, match="cap") as caught:
+            await client.payment_links.list().page()
+    assert not isinstance(caught.value, errors.OutcomeUnknownError)
 
 
 async def test_cross_origin_redirect_is_not_followed(

@@ -192,7 +192,9 @@ def test_snippet_masks_card_numbers_and_is_short() -> None:
 
 def test_card_numbers_are_masked_wherever_they_stand() -> None:
     assert mask_card_numbers("card4242424242424242x") == "card424242******4242x"
-    assert mask_card_numbers("4000000000000000002") == "400000*********0002"  # 19 digits
+    assert mask_card_numbers("4000000000000000006") == "400000*********0006"  # 19 digits
+    # Luhn-invalid: an order number, not a card number (issue 10), so it stays whole.
+    assert mask_card_numbers("4000000000000000002") == "4000000000000000002"
     assert mask_card_numbers("order 123456789012") == "order 123456789012"  # 12: not a card
     assert mask_card_numbers("id 12345678901234567890") == "id 12345678901234567890"  # 20
 

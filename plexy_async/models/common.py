@@ -9,6 +9,8 @@ from typing import Any, NewType
 
 import attrs
 
+from plexy_async._mask import keep_first6_last4
+
 _CURRENCY = re.compile(r"[A-Z]{3}")  # used with fullmatch: no trailing newline slips by
 
 # ISO 4217 minor-unit exponents that differ from the usual 2 (for display and conversion).
@@ -90,13 +92,12 @@ class OpenStrEnum(enum.StrEnum):
 
 def card_number_repr(number: str | None) -> str:
     """The repr of a card-number field: first 6 and last 4 digits only, whatever the input
-    (all masked when too short to be a real card number). Free text goes through
-    ``_protocol.mask_card_numbers`` instead."""
+    (all masked when too short to be a real card number). The one mask's rule (``_mask``),
+    applied to a field known to hold a card number; free text goes through
+    ``_mask.mask_card_data``."""
     if number is None:
         return "None"
-    if len(number) < 13:
-        return repr("*" * len(number))
-    return repr(number[:6] + "*" * (len(number) - 10) + number[-4:])
+    return repr(keep_first6_last4(number))
 
 
 #: A boolean that Adyen-style backends send as the string "true" or "false"; the converter takes

@@ -50,10 +50,10 @@ def build(cls: type[R], **fields: Any) -> R:
     """An attrs request object, or a clear error naming the bad argument; nothing is sent."""
     try:
         return cls(**fields)
-    except TypeError as exc:
-        raise InvalidRequestError(f"{cls.__name__}: {exc}") from None
-    except ValueError as exc:
-        raise InvalidRequestError(f"{cls.__name__}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        problem = str(exc)
+    # Raised past the handler: the validator's exception (it may hold card data) is not kept.
+    raise InvalidRequestError(f"{cls.__name__}: {problem}")
 
 
 def paginate(

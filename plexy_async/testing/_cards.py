@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
+from plexy_async._mask import luhn_valid
+
 
 def valid_card_number(number: str) -> bool:
     """12 to 19 digits that pass the Luhn check."""
-    return number.isdigit() and 12 <= len(number) <= 19 and _luhn(number)
-
-
-def _luhn(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        digit = ord(ch) - 48
-        if i % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
+    return number.isascii() and number.isdigit() and 12 <= len(number) <= 19 and luhn_valid(number)
 
 
 def card_brand(number: str) -> str:

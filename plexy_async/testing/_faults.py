@@ -22,13 +22,14 @@ FaultKind = Literal[
     "drop_before",
     "drop_after_commit",
     "truncated",
+    "garbled_after_commit",
     "redirect",
     "invalid_json",
     "oversize",
 ]
 
 #: Faults after which the request is processed normally (the others answer instead of it).
-PROCESSING: Final = frozenset(("delay", "drop_after_commit", "truncated"))
+PROCESSING: Final = frozenset(("delay", "drop_after_commit", "truncated", "garbled_after_commit"))
 
 _INVALID_JSON: Final = b'{"pspReference": "8815658961765250", "resultCode": "Authorised", "amo'
 
@@ -94,6 +95,15 @@ class Fault:
     def truncated(cls) -> Fault:
         """Process, then send the headers and only half of the body, and close."""
         return cls(kind="truncated")
+
+    @classmethod
+    def garbled_after_commit(cls) -> Fault:
+        """Process (charge, store the idempotent response), then answer its status with half the
+        body under a matching ``Content-Length``: a well-framed answer whose JSON is unreadable.
+
+        A retry with the same ``Idempotency-Key`` replays the stored answer, whole.
+        """
+        return cls(kind="garbled_after_commit")
 
     @classmethod
     def redirect(cls, location: str, status: int = 302) -> Fault:
@@ -232,6 +242,17 @@ async def drop(request: web.BaseRequest) -> Dropped:
     if request.transport is not None:
         request.transport.close()
     return Dropped(status=499)
+
+
+def garble(full: web.StreamResponse) -> web.StreamResponse:
+    """``full``'s status and headers with the first half of its body, correctly framed."""
+    body = full.body if isinstance(full, web.Response) else None
+    data = bytes(body) if isinstance(body, (bytes, bytearray)) else b""
+    resp = web.Response(status=full.status, body=data[: len(data) // 2])
+    for name, value in full.headers.items():
+        if name.lower() not in ("content-length", "transfer-encoding"):
+            resp.headers[name] = value
+    return resp
 
 
 async def truncate(request: web.BaseRequest, full: web.StreamResponse) -> web.StreamResponse:

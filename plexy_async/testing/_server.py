@@ -28,7 +28,7 @@ from aiohttp.typedefs import Handler
 
 from . import _checkout, _pay
 from ._error_bodies import checkout_error, json_response, pay_error
-from ._faults import Dropped, FaultScript, answer, drop, truncate
+from ._faults import Dropped, FaultScript, answer, drop, garble, truncate
 from ._ledger import (
     REQUEST_ID,
     Claim,
@@ -136,6 +136,8 @@ class _Pipeline:
         response: web.StreamResponse = await handler(request)
         if fault.kind == "drop_after_commit":
             return await drop(request)
+        if fault.kind == "garbled_after_commit":
+            return garble(response)
         return await truncate(request, response)  # "truncated"
 
     @web.middleware

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from plexy_async import _lenient_json
 from plexy_async._converter import structure
 from plexy_async.errors import ConfigurationError, ResponseValidationError
 
@@ -17,9 +16,6 @@ from ._errors import WebhookPayloadError
 T = TypeVar("T")
 
 Payload = bytes | bytearray | memoryview | str
-
-# A JSON string (kept as is) or a comma right before a closing bracket (dropped).
-_STRING_OR_TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(?=\s*[}\]])', re.DOTALL)
 
 
 def raw_bytes(payload: Payload) -> bytes:
@@ -48,25 +44,22 @@ def same_secret(given: bytes, expected: bytes) -> bool:
 
 
 def load_json(payload: bytes, *, lenient: bool = False) -> Any:
-    """Parse the body; ``lenient`` also accepts trailing commas (the Pay API's docs have them)."""
-    try:
-        text = payload.decode()
-    except UnicodeDecodeError:
-        raise WebhookPayloadError("the webhook body is not UTF-8") from None
-    try:
-        return json.loads(text)
-    except ValueError:
-        if not lenient:
-            raise WebhookPayloadError("the webhook body is not valid JSON") from None
-    try:
-        return json.loads(_STRING_OR_TRAILING_COMMA.sub(lambda m: m.group(1) or "", text))
-    except ValueError:
-        raise WebhookPayloadError("the webhook body is not valid JSON") from None
+    """Parse the body with the library's one JSON reader (``_lenient_json``, shared with error
+    bodies); ``lenient`` also accepts trailing commas (the Pay API's docs have them).
+
+    ``WebhookPayloadError`` when it is not UTF-8 or not JSON, with no exception behind it.
+    """
+    doc = _lenient_json.read(payload, lenient=lenient)
+    if isinstance(doc, _lenient_json.NotJSON):
+        raise WebhookPayloadError(f"the webhook body is {doc.reason}")
+    return doc
 
 
 def to_event(doc: Any, cls: type[T]) -> T:
-    """Structure a parsed body with the one converter; a misfit is a ``WebhookPayloadError``."""
+    """Structure a parsed body with the one converter; a misfit is a ``WebhookPayloadError``
+    (raised on its own: the converter's error is not kept in its chain)."""
     try:
         return structure(doc, cls)
     except ResponseValidationError as exc:
-        raise WebhookPayloadError(exc.message) from exc
+        message = exc.message
+    raise WebhookPayloadError(message)

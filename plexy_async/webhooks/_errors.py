@@ -1,5 +1,7 @@
 """The webhook errors. Messages name what failed, never a secret, a token or a signature.
 
+Like every library error they pickle and deep-copy with all their fields (``PlexyError``).
+
 ::
 
     PlexyError
@@ -46,8 +48,16 @@ class TimestampOutsideToleranceError(WebhookVerificationError):
     ``age`` is now minus the timestamp, in seconds: negative for a timestamp in the future.
     """
 
-    def __init__(self, message: str, *, timestamp: int, age: float, tolerance: float) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        timestamp: int,
+        age: float,
+        tolerance: float,
+        item_index: int | None = None,
+    ) -> None:
+        super().__init__(message, item_index=item_index)
         self.timestamp = timestamp
         self.age = age
         self.tolerance = tolerance

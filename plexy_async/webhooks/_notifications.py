@@ -62,7 +62,11 @@ def _key_bytes(hmac_keys: str | Iterable[str]) -> list[bytes]:
         try:
             keys.append(bytes.fromhex(key))
         except ValueError:
-            raise ConfigurationError(f"HMAC key #{position} is not hexadecimal") from None
+            pass
+        else:
+            continue
+        # Raised past the handler: no exception of the hex decoder in the error's chain.
+        raise ConfigurationError(f"HMAC key #{position} is not hexadecimal")
     return keys
 
 
@@ -87,11 +91,13 @@ def _check_item(item: Any, keys: list[bytes], index: int | None) -> None:
             f"{where} has no additionalData.hmacSignature", item_index=index
         )
     try:
-        given = base64.b64decode(signature, validate=True)
+        given: bytes | None = base64.b64decode(signature, validate=True)
     except (binascii.Error, TypeError, ValueError):
+        given = None
+    if given is None:  # raised past the handler: no decoder exception in the error's chain
         raise MalformedSignatureError(
             f"{where}: additionalData.hmacSignature is not base64", item_index=index
-        ) from None
+        )
     if not any(hmac.compare_digest(given, _signature(key, item)) for key in keys):
         psp = _text(item.get("pspReference"))[:40]
         raise NoMatchingSignatureError(
