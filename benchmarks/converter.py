@@ -6,14 +6,14 @@ median and best batch of each are reported.
 
 * ``json.loads``: the response body (``benchmarks.payload.RESPONSE_BODY``) to a dict;
 * ``structure``: that dict to a ``PaymentResponse`` (nested ``Amount``, ``PaymentMethodSummary``
-  and ``RedirectAction``) through ``plexy_async._converter.structure``, as every call does;
+  and ``RedirectAction``) through ``plexy_async._core.converter.structure``, as every call does;
 * ``same, detailed validation``: through the detailed-validation converter that only runs to
   explain a failure (cattrs' default setting);
 * ``hand-written``: a function that calls the model constructors directly and checks no types
   (``Amount``'s own validators still run in its ``__init__``): what the obvious code costs;
 * ``unstructure`` and compact JSON (``json.dumps`` with its set-up done once): a
   ``PaymentRequest`` on its way out the long way; ``dumps``: the same bytes as the client
-  writes them, straight from the model (``plexy_async._json``).
+  writes them, straight from the model (``plexy_async._core.jsonio``).
 * ``the client's parser``: ``_json.loads`` (no encoding sniffing) instead of ``json.loads``.
 """
 
@@ -28,8 +28,8 @@ from collections.abc import Callable
 from typing import Any
 
 from plexy_async import Amount, CardDetails
-from plexy_async._converter import _detailed, structure, unstructure
-from plexy_async._json import dumps, dumps_via_dicts, encode, loads
+from plexy_async._core.converter import _detailed, structure, unstructure
+from plexy_async._core.jsonio import dumps, dumps_via_dicts, encode, loads
 from plexy_async.models.checkout import (
     PaymentMethodSummary,
     PaymentRequest,

@@ -15,9 +15,8 @@
 
 import logging
 
-from . import errors, webhooks
-from ._client import PlexyClient
-from ._config import (
+from plexy_async._client import PlexyClient
+from plexy_async._core.config import (
     ClientConfig,
     Environment,
     PoolLimits,
@@ -25,6 +24,8 @@ from ._config import (
     RetryPolicy,
     Timeouts,
 )
+
+from . import errors, webhooks
 from .errors import (
     APIConnectionError,
     APIStatusError,

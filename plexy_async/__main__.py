@@ -1,5 +1,6 @@
 """``python -m plexy_async``: the ``plexy-async`` command line."""
 
-from .cli import main
+from plexy_async.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -14,8 +14,8 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from . import _protocol
-from ._config import (
+from plexy_async._core import protocol as _protocol
+from plexy_async._core.config import (
     ClientConfig,
     Environment,
     PoolLimits,
@@ -25,12 +25,12 @@ from ._config import (
     Timeouts,
     TLSSetting,
 )
-from ._converter import structure
-from ._json import dumps, loads
-from ._retry import Call, retry_on_status, unreadable_success
-from ._routes import Route, Surface
-from ._transport import RawResponse, SessionPool, client_timeout, origin_of, send
-from .errors import (
+from plexy_async._core.converter import structure
+from plexy_async._core.jsonio import dumps, loads
+from plexy_async._core.retry import Call, retry_on_status, unreadable_success
+from plexy_async._core.routes import Route, Surface
+from plexy_async._core.transport import RawResponse, SessionPool, client_timeout, origin_of, send
+from plexy_async.errors import (
     APIConnectionError,
     APIStatusError,
     ClientClosedError,
@@ -43,22 +43,26 @@ from .errors import (
     UnreadableOutcomeError,
     _CallContext,
 )
-from .models.common import APIResponse
+from plexy_async.models.common import APIResponse
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from .resources.beneficiaries import BeneficiariesService
-    from .resources.checkout import PaymentMethodsService, PaymentsService, SessionsService
-    from .resources.customers import CustomersService
-    from .resources.direct_payments import DirectPaymentsService
-    from .resources.merchant import MerchantService
-    from .resources.payment_links import PaymentLinksService
-    from .resources.payouts import PayoutsService
-    from .resources.recurring import RecurringService
-    from .resources.settlement_orders import SettlementOrdersService
-    from .resources.split_requests import SplitRequestsService
-    from .resources.transactions import TransactionsService
+    from plexy_async.resources.beneficiaries import BeneficiariesService
+    from plexy_async.resources.checkout import (
+        PaymentMethodsService,
+        PaymentsService,
+        SessionsService,
+    )
+    from plexy_async.resources.customers import CustomersService
+    from plexy_async.resources.direct_payments import DirectPaymentsService
+    from plexy_async.resources.merchant import MerchantService
+    from plexy_async.resources.payment_links import PaymentLinksService
+    from plexy_async.resources.payouts import PayoutsService
+    from plexy_async.resources.recurring import RecurringService
+    from plexy_async.resources.settlement_orders import SettlementOrdersService
+    from plexy_async.resources.split_requests import SplitRequestsService
+    from plexy_async.resources.transactions import TransactionsService
 
 _log = logging.getLogger("plexy_async")
 T = TypeVar("T")
@@ -192,80 +196,80 @@ class PlexyClient:
 
     @cached_property
     def payment_methods(self) -> PaymentMethodsService:
-        from .resources.checkout import PaymentMethodsService
+        from plexy_async.resources.checkout import PaymentMethodsService
 
         return PaymentMethodsService(self)
 
     @cached_property
     def payments(self) -> PaymentsService:
-        from .resources.checkout import PaymentsService
+        from plexy_async.resources.checkout import PaymentsService
 
         return PaymentsService(self)
 
     @cached_property
     def sessions(self) -> SessionsService:
-        from .resources.checkout import SessionsService
+        from plexy_async.resources.checkout import SessionsService
 
         return SessionsService(self)
 
     # Pay API v1
     @cached_property
     def payment_links(self) -> PaymentLinksService:
-        from .resources.payment_links import PaymentLinksService
+        from plexy_async.resources.payment_links import PaymentLinksService
 
         return PaymentLinksService(self)
 
     @cached_property
     def transactions(self) -> TransactionsService:
-        from .resources.transactions import TransactionsService
+        from plexy_async.resources.transactions import TransactionsService
 
         return TransactionsService(self)
 
     @cached_property
     def recurring(self) -> RecurringService:
-        from .resources.recurring import RecurringService
+        from plexy_async.resources.recurring import RecurringService
 
         return RecurringService(self)
 
     @cached_property
     def direct_payments(self) -> DirectPaymentsService:
-        from .resources.direct_payments import DirectPaymentsService
+        from plexy_async.resources.direct_payments import DirectPaymentsService
 
         return DirectPaymentsService(self)
 
     @cached_property
     def split_requests(self) -> SplitRequestsService:
-        from .resources.split_requests import SplitRequestsService
+        from plexy_async.resources.split_requests import SplitRequestsService
 
         return SplitRequestsService(self)
 
     @cached_property
     def settlement_orders(self) -> SettlementOrdersService:
-        from .resources.settlement_orders import SettlementOrdersService
+        from plexy_async.resources.settlement_orders import SettlementOrdersService
 
         return SettlementOrdersService(self)
 
     @cached_property
     def payouts(self) -> PayoutsService:
-        from .resources.payouts import PayoutsService
+        from plexy_async.resources.payouts import PayoutsService
 
         return PayoutsService(self)
 
     @cached_property
     def customers(self) -> CustomersService:
-        from .resources.customers import CustomersService
+        from plexy_async.resources.customers import CustomersService
 
         return CustomersService(self)
 
     @cached_property
     def beneficiaries(self) -> BeneficiariesService:
-        from .resources.beneficiaries import BeneficiariesService
+        from plexy_async.resources.beneficiaries import BeneficiariesService
 
         return BeneficiariesService(self)
 
     @cached_property
     def merchant(self) -> MerchantService:
-        from .resources.merchant import MerchantService
+        from plexy_async.resources.merchant import MerchantService
 
         return MerchantService(self)
 

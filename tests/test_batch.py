@@ -432,6 +432,6 @@ def test_the_latency_histogram_is_within_two_percent() -> None:
 def test_errors_are_in_doubt_whenever_the_call_may_have_been_processed(
     error: Exception, outcome: Outcome
 ) -> None:
-    from plexy_async._batch_outcome import outcome_of
+    from plexy_async.batch._outcomes import outcome_of
 
     assert outcome_of(error) is outcome

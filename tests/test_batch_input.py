@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from plexy_async import Amount, CardDetails
-from plexy_async._batch_input import InputError, InputFile, count_rows, detect_format
 from plexy_async.batch import BatchItem, InvalidItem
+from plexy_async.batch._input import InputError, InputFile, count_rows, detect_format
 
 CARD = {
     "card_number": "4242424242424242",

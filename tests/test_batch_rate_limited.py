@@ -37,10 +37,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from plexy_async import PlexyClient, RetryPolicy, Timeouts, cli, errors
-from plexy_async._batch_outcome import ItemTries, outcome_of
-from plexy_async._demo import DemoInput, reconcile
-from plexy_async._progress import counts_text
 from plexy_async.batch import Batch, Outcome, idempotency_key_for, read_journal
+from plexy_async.batch._outcomes import ItemTries, outcome_of
+from plexy_async.cli._demo import DemoInput, reconcile
+from plexy_async.cli._progress import counts_text
 from plexy_async.testing import Fault, MockPlexy
 
 RETRY = RetryPolicy(max_attempts=3, initial_delay=0.0, max_delay=0.0, jitter=False)

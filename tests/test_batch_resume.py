@@ -190,7 +190,7 @@ async def test_a_resume_that_does_not_match_the_journal_is_refused(
 
 
 def test_a_journal_cut_off_by_a_crash_is_continued_on_a_new_line(tmp_path: Path) -> None:
-    from plexy_async._journal import JournalWriter
+    from plexy_async.batch._journal import JournalWriter
 
     journal = tmp_path / "journal.jsonl"
     journal.write_text(

@@ -16,8 +16,8 @@ import pytest
 from batch_support import PAYMENTS, SECRET, item_records, wait_until
 
 from plexy_async import Amount, CardDetails, PlexyClient, cli
-from plexy_async._batch_stats import BatchStats
-from plexy_async._progress import PlainDisplay, make_display
+from plexy_async.batch._stats import BatchStats
+from plexy_async.cli._progress import PlainDisplay, make_display
 from plexy_async.testing import Fault, MockPlexy
 
 HEADER = "id,reference,amount,currency,card_number,cvc,expiry_month,expiry_year\n"

@@ -1,4 +1,4 @@
-"""The wire-format rules of plexy_async._converter, one rule at a time."""
+"""The wire-format rules of plexy_async._core.converter, one rule at a time."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import attrs
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from plexy_async._converter import (
+from plexy_async._core.converter import (
     SEND_NULL,
     WIRE_NAME_EXCEPTIONS,
     structure,
     unstructure,
     wire_name,
 )
-from plexy_async._protocol import request_id_from
+from plexy_async._core.protocol import request_id_from
 from plexy_async.errors import InvalidRequestError, PlexyError, ResponseValidationError
 from plexy_async.models import (
     Amount,

@@ -1,6 +1,6 @@
 """Nulls in responses, read leniently, and RFC 3339 datetimes (issue 10, point 4).
 
-One converter rule for every field of every model, at any depth (``plexy_async._converter``):
+One converter rule for every field of every model, at any depth (``plexy_async._core.converter``):
 a JSON null is ``None`` in an optional field, an empty collection in a list, tuple, set or mapping
 field, the default in any other field that has one, and a ``ResponseValidationError`` naming the
 field's path wherever the model cannot do without a value. Datetimes are read as RFC 3339 allows.
@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 
 import plexy_async.models
 from plexy_async import Amount, CardDetails, PlexyClient, RetryPolicy
-from plexy_async._converter import _detailed, structure, wire_name
-from plexy_async._pagination import Page
+from plexy_async._core.converter import _detailed, structure, wire_name
+from plexy_async._core.pagination import Page
 from plexy_async.errors import ResponseValidationError
 from plexy_async.models import Action, APIResponse, PaymentLink, PaymentResponse, UnknownAction
 from plexy_async.models.common import LenientBool

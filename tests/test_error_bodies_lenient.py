@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plexy_async import PlexyClient, RequestOptions, RetryPolicy, errors, webhooks
-from plexy_async import _lenient_json as lenient_json
-from plexy_async._protocol import parse_error_body
+from plexy_async._core import lenient_json
+from plexy_async._core.protocol import parse_error_body
 from plexy_async.webhooks import _common as webhook_common
 
 # Verbatim from the Getpaid page, line breaks and trailing commas included.

@@ -38,7 +38,7 @@ from plexy_async import (
     errors,
     webhooks,
 )
-from plexy_async._converter import structure
+from plexy_async._core.converter import structure
 from plexy_async.models import PaymentResponse
 from plexy_async.models.checkout import CardDetails
 from plexy_async.resources._base import build

@@ -16,7 +16,7 @@ import pytest
 
 import plexy_async.models as models
 from plexy_async import Amount, CardDetails
-from plexy_async._json import dumps, dumps_via_dicts, loads
+from plexy_async._core.jsonio import dumps, dumps_via_dicts, loads
 from plexy_async.errors import InvalidRequestError
 from plexy_async.models.checkout import (
     LineItem,

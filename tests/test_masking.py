@@ -27,18 +27,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plexy_async import PlexyClient, RequestOptions, RetryPolicy, errors
+from plexy_async._core.protocol import (
+    clean_snippet,
+    error_for,
+    new_idempotency_key,
+    parse_error_body,
+)
 from plexy_async._mask import (
     is_cvc_field,
     keep_first6_last4,
     luhn_valid,
     mask_card_data,
     mask_data,
-)
-from plexy_async._protocol import (
-    clean_snippet,
-    error_for,
-    new_idempotency_key,
-    parse_error_body,
 )
 from plexy_async.models.common import card_number_repr
 from plexy_async.models.direct_payments import CardData

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import plexy_async.models as models
-from plexy_async._converter import structure, unstructure
+from plexy_async._core.converter import structure, unstructure
 from plexy_async.errors import InvalidRequestError, ResponseValidationError
 from plexy_async.models import (
     Action,

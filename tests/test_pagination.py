@@ -8,7 +8,7 @@ import weakref
 import pytest
 
 from plexy_async import PlexyClient, errors
-from plexy_async._pagination import Page, Paginator
+from plexy_async._core.pagination import Page, Paginator
 from plexy_async.models.payment_links import PaymentLink
 from plexy_async.testing import MockPlexy
 from plexy_async.testing._pay._links import new_link

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from plexy_async import PlexyClient, errors
-from plexy_async._routes import route
+from plexy_async._core.routes import route
 from plexy_async.models.merchant import MerchantStatus
 from plexy_async.testing import MockPlexy
 from plexy_async.testing._pay import _beneficiaries, _merchant

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plexy_async import PlexyClient, errors
-from plexy_async._converter import unstructure
+from plexy_async._core.converter import unstructure
 from plexy_async.models.payment_links import PaymentLinkStatus
 from plexy_async.models.payment_management import RefundPaymentRequest
 from plexy_async.models.transactions import TransactionStatus

@@ -11,7 +11,7 @@ import warnings
 import pytest
 
 from plexy_async import errors
-from plexy_async._protocol import (
+from plexy_async._core.protocol import (
     auth_header,
     clean_snippet,
     error_for,
@@ -20,7 +20,7 @@ from plexy_async._protocol import (
     parse_retry_after,
     validate_idempotency_key,
 )
-from plexy_async._routes import Surface
+from plexy_async._core.routes import Surface
 
 
 def _error(

@@ -1,7 +1,7 @@
 """Checkout v2 (Adyen-style) requests and responses.
 
 Plain attrs values with snake_case fields: every wire name and format lives in
-``plexy_async._converter``. Response fields are optional with defaults wherever the API could
+``plexy_async._core.converter``. Response fields are optional with defaults wherever the API could
 leave them out, so a missing or new field never breaks parsing; enums keep unknown values.
 
 The classes are frozen but not slotted (``slots=False``): attrs' ``__init__`` of a dict class is

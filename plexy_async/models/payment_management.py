@@ -12,8 +12,8 @@ import attrs
 from plexy_async.models._money import optional_minor_units
 from plexy_async.models.common import APIResponse
 
-# ``plexy_async._converter.SEND_NULL``, spelled out: the converter imports the models package, so
-# importing it here would be circular once the package exports this module (a test pins the key).
+# ``plexy_async._core.converter.SEND_NULL``, spelled out: the converter imports the models
+# package, and models import nothing above them (a test pins the key).
 _SEND_NULL = "plexy_send_null"
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from .._config import RequestOptions
-from .._pagination import Page, Paginator
-from .._routes import route
-from ..errors import InvalidRequestError
-
-if TYPE_CHECKING:
-    from .._client import PlexyClient
+from plexy_async._core.config import RequestOptions
+from plexy_async._core.pagination import Page, Paginator
+from plexy_async._core.requester import Requester
+from plexy_async._core.routes import route
+from plexy_async.errors import InvalidRequestError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -20,7 +18,7 @@ R = TypeVar("R")
 class Service:
     """A resource's operations. Holds no HTTP or retry logic: that is the client's."""
 
-    def __init__(self, client: PlexyClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     def _call(

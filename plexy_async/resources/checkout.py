@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._config import RequestOptions
+from plexy_async._core.config import RequestOptions
+
 from ..errors import InvalidRequestError
 from ..models.checkout import (
     CreateSessionRequest,

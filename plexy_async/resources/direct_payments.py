@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._config import RequestOptions
+from plexy_async._core.config import RequestOptions
+
 from ..models.direct_payments import (
     CardData,
     DirectPaymentKeys,

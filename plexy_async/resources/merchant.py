@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .._config import RequestOptions
+from plexy_async._core.config import RequestOptions
+
 from ..models.merchant import Merchant
 from ._base import Service
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .._config import RequestOptions
-from .._converter import unstructure
-from .._pagination import DEFAULT_PAGE_SIZE, Paginator
+from plexy_async._core.config import RequestOptions
+from plexy_async._core.converter import unstructure
+from plexy_async._core.pagination import DEFAULT_PAGE_SIZE, Paginator
+
 from ..models.payment_links import (
     CreatePaymentLinkRequest,
     PaymentLink,

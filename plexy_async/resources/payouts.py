@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._config import RequestOptions
-from .._pagination import DEFAULT_PAGE_SIZE, Paginator
+from plexy_async._core.config import RequestOptions
+from plexy_async._core.pagination import DEFAULT_PAGE_SIZE, Paginator
+
 from ..models.payouts import Payout, PayoutRequest, PayoutStatus, SaveCardRequest, SavedCard
 from ._base import Service, build, paginate
 

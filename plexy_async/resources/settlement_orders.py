@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .._config import RequestOptions
-from .._pagination import DEFAULT_PAGE_SIZE, Paginator
+from plexy_async._core.config import RequestOptions
+from plexy_async._core.pagination import DEFAULT_PAGE_SIZE, Paginator
+
 from ..models.settlement_orders import (
     CreateSettlementOrderRequest,
     SettlementOrderStatus,

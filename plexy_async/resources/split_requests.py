@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._config import RequestOptions
-from .._pagination import DEFAULT_PAGE_SIZE, Paginator
-from .._routes import route
+from plexy_async._core.config import RequestOptions
+from plexy_async._core.pagination import DEFAULT_PAGE_SIZE, Paginator
+from plexy_async._core.routes import route
+
 from ..models.split_requests import (
     CreateSplitRequest,
     SplitRequest,

@@ -17,7 +17,8 @@ from typing import Any, Final
 import attrs
 from aiohttp import web
 
-from .._routes import route
+from plexy_async._core.routes import route
+
 from ._cards import card_brand, valid_card_number
 from ._error_bodies import checkout_error, json_response
 from ._ledger import REQUEST_ID, Charge, State, new_psp_reference

@@ -7,8 +7,8 @@ import hmac
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from plexy_async import _lenient_json
-from plexy_async._converter import structure
+from plexy_async._core import lenient_json as _lenient_json
+from plexy_async._core.converter import structure
 from plexy_async.errors import ConfigurationError, ResponseValidationError
 
 from ._errors import WebhookPayloadError

@@ -13,7 +13,8 @@ from typing import Any, Final
 import attrs
 from aiohttp import web
 
-from ..._routes import route
+from plexy_async._core.routes import route
+
 from .._error_bodies import json_response, pay_error
 from .._ledger import State
 

@@ -25,9 +25,9 @@ from typing import Any, Final
 
 import attrs
 
-from ._batch_items import BatchItem, InvalidItem, Item
-from .models.checkout import CardDetails, StoredPaymentMethodDetails
-from .models.common import Amount
+from plexy_async.batch._items import BatchItem, InvalidItem, Item
+from plexy_async.models.checkout import CardDetails, StoredPaymentMethodDetails
+from plexy_async.models.common import Amount
 
 # Active ISO 4217 codes (plus ANG, replaced by XCG in 2025).
 _CURRENCY_ROWS: Final = (

@@ -7,8 +7,8 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from .errors import InvalidRequestError
-from .models.common import APIResponse
+from plexy_async.errors import InvalidRequestError
+from plexy_async.models.common import APIResponse
 
 T = TypeVar("T")
 

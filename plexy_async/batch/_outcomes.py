@@ -16,9 +16,9 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any, Final
 
-from ._journal import Outcome
-from ._protocol import mask_card_numbers
-from .errors import (
+from plexy_async._core.protocol import mask_card_numbers
+from plexy_async.batch._journal import Outcome
+from plexy_async.errors import (
     APIConnectionError,
     APIStatusError,
     ConflictError,
@@ -29,8 +29,8 @@ from .errors import (
     ResponseError,
     ServerError,
 )
-from .models.checkout import ResultCode
-from .models.common import APIResponse
+from plexy_async.models.checkout import ResultCode
+from plexy_async.models.common import APIResponse
 
 # A 5xx may come from a gateway after the server committed (a 504 surely can), an earlier
 # attempt of a 408/429/5xx may have been cut off after the commit, and a response that cannot

@@ -8,8 +8,8 @@ import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Final
 
-from ._batch_items import BatchItem, InvalidItem, Item
-from ._batch_stats import BatchStats
+from plexy_async.batch._items import BatchItem, InvalidItem, Item
+from plexy_async.batch._stats import BatchStats
 
 DEFAULT_PAUSE: Final = 1.0  # after a 429 that did not say how long to wait
 

@@ -19,7 +19,13 @@ from typing import Any
 
 import attrs
 
-from ._converter import OutField, out_fields, unstructure, unstructure_hook, unstructures_by_class
+from plexy_async._core.converter import (
+    OutField,
+    out_fields,
+    unstructure,
+    unstructure_hook,
+    unstructures_by_class,
+)
 
 __all__ = ["dumps", "encode", "loads"]
 

@@ -14,7 +14,7 @@ from urllib.request import getproxies_environment
 import attrs
 from yarl import URL
 
-from .errors import ConfigurationError
+from plexy_async.errors import ConfigurationError
 
 ENV_API_KEY = "PLEXY_API_KEY"
 ENV_BASE_URL = "PLEXY_BASE_URL"

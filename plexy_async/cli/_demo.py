@@ -22,13 +22,13 @@ from typing import IO, Any, Final
 
 import attrs
 
-from . import PlexyClient, RetryPolicy
-from ._batch_input import InputFile
-from ._config import ClientConfig, Environment
-from ._journal import Outcome, iter_journal
-from ._progress import make_display
-from .batch import Batch
-from .cli import (
+from plexy_async._client import PlexyClient
+from plexy_async._core.config import ClientConfig, Environment, RetryPolicy
+from plexy_async.batch import Batch
+from plexy_async.batch._input import InputFile
+from plexy_async.batch._journal import Outcome, iter_journal
+from plexy_async.cli._progress import make_display
+from plexy_async.cli._running import (
     ENV_MERCHANT_ACCOUNT,
     EXIT_INTERRUPTED,
     EXIT_ITEMS,
@@ -36,8 +36,8 @@ from .cli import (
     EXIT_USAGE,
     run_with_progress,
 )
-from .errors import ConfigurationError
-from .testing import Fault, Ledger, MockPlexy
+from plexy_async.errors import ConfigurationError
+from plexy_async.testing import Fault, Ledger, MockPlexy
 
 PAYMENTS: Final = ("POST", "/v2/payments")
 AUTHORISING: Final = ("4242424242424242", "5555555555554444", "378282246310005")

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import attrs
 
-from ._journal import Outcome
+from plexy_async.batch._journal import Outcome
 
 _MIN_SECONDS: Final = 1e-4  # bucket 0 holds everything up to 0.1 ms
 _GROWTH: Final = 1.02  # each bucket is 2% wider than the one before: percentiles within 2%

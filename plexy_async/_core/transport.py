@@ -19,10 +19,10 @@ from aiohttp import hdrs
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ._config import PoolLimits, ProxyURL, Timeouts
-from ._loops import LoopSessions
-from ._protocol import exception_summary
-from .errors import (
+from plexy_async._core.config import PoolLimits, ProxyURL, Timeouts
+from plexy_async._core.loops import LoopSessions
+from plexy_async._core.protocol import exception_summary
+from plexy_async.errors import (
     APIConnectionError,
     APITimeoutError,
     ClientClosedError,

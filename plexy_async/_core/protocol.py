@@ -15,10 +15,11 @@ from typing import Any, Final
 
 import attrs
 
-from . import _lenient_json, errors
-from ._mask import is_cvc_field, mask_card_data, mask_data
-from ._routes import Surface
-from .errors import APIStatusError, ErrorDetail, InvalidRequestError
+from plexy_async import errors
+from plexy_async._core import lenient_json as _lenient_json
+from plexy_async._core.routes import Surface
+from plexy_async._mask import is_cvc_field, mask_card_data, mask_data
+from plexy_async.errors import APIStatusError, ErrorDetail, InvalidRequestError
 
 #: The one mask (see ``_mask``), under the name the batch modules know it by.
 mask_card_numbers = mask_card_data

@@ -32,9 +32,9 @@ import attrs
 import backoff
 from yarl import URL
 
-from ._config import RetryPolicy, Timeouts
-from ._routes import Route
-from .errors import (
+from plexy_async._core.config import RetryPolicy, Timeouts
+from plexy_async._core.routes import Route
+from plexy_async.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,

@@ -16,22 +16,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from . import PlexyClient
-from ._batch_input import FORMATS, SPECS, InputError, InputFile
-from ._batch_stats import BatchSummary
-from ._journal import Outcome, iter_journal, read_journal
-from ._progress import MODES, Display, follow, make_display
-from .batch import ENV_BATCH_SECRET, Batch, Item, Operation, operation_for
-from .errors import ConfigurationError
-
-EXIT_OK, EXIT_ITEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-ENV_MERCHANT_ACCOUNT = "PLEXY_MERCHANT_ACCOUNT"
+from plexy_async._client import PlexyClient
+from plexy_async.batch import ENV_BATCH_SECRET, Batch, operation_for
+from plexy_async.batch._input import FORMATS, SPECS, InputError, InputFile
+from plexy_async.batch._journal import Outcome, iter_journal, read_journal
+from plexy_async.batch._stats import BatchSummary
+from plexy_async.cli._progress import MODES, make_display
+from plexy_async.cli._running import (
+    ENV_MERCHANT_ACCOUNT,
+    EXIT_INTERRUPTED,
+    EXIT_ITEMS,
+    EXIT_OK,
+    EXIT_USAGE,
+    on_interrupt,
+    run_with_progress,
+)
+from plexy_async.errors import ConfigurationError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,7 +147,7 @@ async def run(
         return await batch_command(args, out, err)
     if args.command == "mock":
         return await mock_command(args, out)
-    from ._demo import demo_command
+    from plexy_async.cli._demo import demo_command
 
     return await demo_command(args, out, err)
 
@@ -225,81 +230,11 @@ def _exit_status(summary: BatchSummary, out: IO[str]) -> int:
     return EXIT_OK if summary.all_settled else EXIT_ITEMS
 
 
-async def run_with_progress(
-    batch: Batch,
-    client: PlexyClient,
-    items: Iterable[Item],
-    operation: str | Operation,
-    display: Display,
-    err: IO[str],
-) -> BatchSummary:
-    """Run the batch with a progress display; Ctrl-C stops it gently, twice stops it now."""
-    task = asyncio.create_task(batch.run(client, items, operation))
-    watcher = asyncio.create_task(follow(batch.stats, display))
-    restore = on_interrupt(_interrupter(batch, task, err))
-    try:
-        return await task
-    except asyncio.CancelledError:
-        current = asyncio.current_task()
-        if not task.cancelled() or (current is not None and current.cancelling()):
-            raise
-        return batch.summary(interrupted=True)
-    finally:
-        restore()
-        watcher.cancel()
-        await asyncio.gather(watcher, return_exceptions=True)
-        display.close(batch.stats)
-
-
-def _interrupter(
-    batch: Batch, task: asyncio.Task[BatchSummary], err: IO[str]
-) -> Callable[[], None]:
-    presses = 0
-
-    def interrupt() -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
-            batch.stop()
-            print(
-                "\nstopping: the calls in flight may end (Ctrl-C again to stop now; they are "
-                "then journalled as in doubt)",
-                file=err,
-                flush=True,
-            )
-        else:
-            task.cancel()
-
-    return interrupt
-
-
-def on_interrupt(callback: Callable[[], None]) -> Callable[[], None]:
-    """Call ``callback`` on SIGINT and SIGTERM; returns a function that restores the default.
-
-    Where the loop cannot take signal handlers (Windows, a thread), Ctrl-C stays a
-    KeyboardInterrupt, which cancels the run: the calls in flight are journalled as in doubt.
-    """
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, callback)
-        except (NotImplementedError, RuntimeError, ValueError):
-            continue
-        installed.append(sig)
-
-    def restore() -> None:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-
-    return restore
-
-
 # --- mock --------------------------------------------------------------------------------------
 
 
 async def mock_command(args: argparse.Namespace, out: IO[str]) -> int:
-    from .testing import MockPlexy
+    from plexy_async.testing import MockPlexy
 
     async with MockPlexy(api_key=args.api_key, host=args.host, port=args.port) as mock:
         print(f"mock Plexy listening on {mock.url} (Checkout /v2, Pay API /v1)", file=out)

@@ -9,8 +9,8 @@ import asyncio
 import time
 from typing import IO, Any, Protocol
 
-from ._batch_stats import BatchStats
-from ._journal import Outcome
+from plexy_async.batch._journal import Outcome
+from plexy_async.batch._stats import BatchStats
 
 MODES = ("auto", "rich", "plain", "none")
 
