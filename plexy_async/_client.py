@@ -25,8 +25,7 @@ from plexy_async._core.config import (
     Timeouts,
     TLSSetting,
 )
-from plexy_async._core.converter import structure
-from plexy_async._core.jsonio import dumps, loads
+from plexy_async._core.converter import dumps, loads, structure
 from plexy_async._core.retry import Call, retry_on_status, unreadable_success
 from plexy_async._core.routes import Route, Surface
 from plexy_async._core.transport import RawResponse, SessionPool, client_timeout, origin_of, send
@@ -40,7 +39,10 @@ from plexy_async.errors import (
     OutcomeUnknownError,
     PlexyError,
     ResponseDecodeError,
+    ResponseError,
+    ResponseValidationError,
     UnreadableOutcomeError,
+    UnusableOutcomeError,
     _CallContext,
 )
 from plexy_async.models.common import APIResponse
@@ -314,11 +316,21 @@ class PlexyClient:
     ) -> T | None:
         """Send one API call (with retries) and structure its response into ``response_type``."""
         call = self._prepare(
-            route, body, path_params, query, idempotency_key, options, response_type is not None
+            route, body, path_params, query, idempotency_key, options, response_type
         )
         try:
-            raw, doc = await self._send(call)
-            return self._structure(raw, doc, call, response_type)
+            raw, result = await self._send(call)
+            if isinstance(result, APIResponse):
+                result._attach_meta(
+                    (
+                        raw.status,
+                        raw.headers,
+                        call.idempotency_key,
+                        call.attempts,
+                        _protocol.request_id_from,
+                    )
+                )
+            return result  # type: ignore[no-any-return]
         except PlexyError as exc:
             final = _with_context(exc, call)
             if final is exc:
@@ -333,7 +345,7 @@ class PlexyClient:
         query: Mapping[str, str | int | bool | None] | None,
         idempotency_key: str | None,
         options: RequestOptions | None,
-        decode: bool = True,
+        response_type: type[Any] | None = None,
     ) -> Call:
         """Everything fixed before the first attempt: URL, headers, body, idempotency key."""
         self._ensure_open()
@@ -364,8 +376,9 @@ class PlexyClient:
             attempt_timeout = client_timeout(timeouts)
         # Positional: the fields in their order, see Call.
         return Call(
-            route, url, path, headers, data, params, key, retry, timeouts, attempt_timeout, decode
-        )
+            route, url, path, headers, data, params, key, retry, timeouts, attempt_timeout,
+            response_type,
+        )  # fmt: skip
 
     def _plan(self, route: Route) -> _RoutePlan:
         """What a route's calls share, worked out once per client (properties, enum lookups)."""
@@ -382,11 +395,13 @@ class PlexyClient:
         return plan
 
     async def _attempt(self, call: Call) -> tuple[RawResponse, Any]:
-        """Exactly one HTTP attempt and its JSON; an error status becomes a typed error here.
+        """Exactly one HTTP attempt and its structured answer; an error status becomes a typed
+        error here.
 
-        The body is decoded inside the attempt, so that a 2xx answer to a write whose body cannot
-        be read is retried with the same idempotency key (the server replays its stored answer)
-        rather than reported as a plain failure: see ``should_retry`` and ``_with_context``.
+        The body is decoded and structured inside the attempt, so that a 2xx answer to a write
+        whose body cannot be read or used is retried with the same idempotency key (the server
+        replays its stored answer) rather than reported as a plain failure: see
+        ``should_retry`` and ``_with_context``.
         """
         self._ensure_open()
         call.attempts += 1
@@ -416,37 +431,15 @@ class PlexyClient:
             _log_attempt(call, raw.status, request_id, time.monotonic() - started)
         if raw.status >= 300:
             raise _protocol.error_for(raw.status, raw.body, raw.headers)
-        if not call.decode:
+        if call.response_type is None:
             return raw, None
         try:
-            return raw, loads(raw.body)
-        except (ValueError, RecursionError):  # UnicodeDecodeError included; nesting too deep
-            pass
-        # The server answered 2xx: a write it answered has taken effect, whatever the body says.
-        call.maybe_delivered = True
-        raise ResponseDecodeError(
-            f"HTTP {raw.status} response is not valid JSON: "
-            f"{_protocol.clean_snippet(raw.body, 80) or 'empty body'}",
-            status=raw.status,
-        )
-
-    def _structure(
-        self, raw: RawResponse, doc: Any, call: Call, response_type: type[T] | None
-    ) -> T | None:
-        if response_type is None:
-            return None
-        result = structure(doc, response_type)
-        if isinstance(result, APIResponse):
-            result._attach_meta(
-                (
-                    raw.status,
-                    raw.headers,
-                    call.idempotency_key,
-                    call.attempts,
-                    _protocol.request_id_from,
-                )
-            )
-        return result
+            return raw, structure(_decode(raw), call.response_type)
+        except ResponseError as exc:
+            # The server answered 2xx: a write it answered has taken effect, whatever the body.
+            call.maybe_delivered = True
+            exc.status = raw.status
+            raise
 
 
 class _RoutePlan(NamedTuple):
@@ -457,16 +450,34 @@ class _RoutePlan(NamedTuple):
     sends_idempotency_key: bool
 
 
+def _decode(raw: RawResponse) -> Any:
+    """The body's JSON, or ``ResponseDecodeError`` (raised past the handler: no json exception
+    in its chain)."""
+    try:
+        return loads(raw.body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError included; nesting too deep
+        pass
+    raise ResponseDecodeError(
+        f"HTTP {raw.status} response is not valid JSON: "
+        f"{_protocol.clean_snippet(raw.body, 80) or 'empty body'}",
+        status=raw.status,
+    )
+
+
 def _outcome_unknown(exc: PlexyError, call: Call) -> bool:
     """Whether a failed write may still have taken effect on the server.
 
-    Either the last attempt itself may have reached the server, or an earlier one may have and
-    the last answer does not settle it: a 5xx, 408 or 429 says nothing of the earlier attempt,
-    and a 409 may mean it is still being processed.
+    The last attempt itself may have reached the server; or it was answered 2xx (the write took
+    effect) with a body that could not be used; or it got a 5xx, which Plexy's docs answer with
+    "retry with the same key" and which may come after the commit; or an earlier attempt may
+    have reached the server and the last answer does not settle it: a 408 or 429 says nothing
+    of the earlier attempt, and a 409 may mean it is still being processed.
     """
     if not call.route.sends_idempotency_key:
         return False
     if getattr(exc, "maybe_sent", False) or unreadable_success(exc):
+        return True
+    if isinstance(exc, APIStatusError) and exc.status >= 500:
         return True
     if not call.maybe_delivered:
         return False
@@ -480,20 +491,24 @@ _UNSETTLING_STATUSES = frozenset({408, 409, 429})
 
 def _with_context(exc: PlexyError, call: Call) -> PlexyError:
     """Fill in the call's context, and turn a possibly-delivered write into OutcomeUnknownError."""
+    cause = getattr(exc, "cause", None)
     if unreadable_success(exc) and _outcome_unknown(exc, call):
-        exc = UnreadableOutcomeError(
+        unusable = isinstance(exc, ResponseValidationError)
+        exc = (UnusableOutcomeError if unusable else UnreadableOutcomeError)(
             f"{call.method} {call.path}: HTTP {getattr(exc, 'status', None)} answered, but the "
-            f"body could not be read after {call.attempts} attempt(s) ({exc.message}); the "
-            f"request took effect: re-send with idempotency_key={call.idempotency_key!r} to "
-            "read its outcome safely",
+            f"body could not be {'used' if unusable else 'read'} after {call.attempts} "
+            f"attempt(s) ({exc.message}); the request took effect: re-send with "
+            f"idempotency_key={call.idempotency_key!r} to read its outcome safely",
             status=getattr(exc, "status", None),
         )
+        exc.cause = cause
     elif _outcome_unknown(exc, call):
         exc = OutcomeUnknownError(
             f"{call.method} {call.path}: outcome unknown after {call.attempts} attempt(s) "
             f"({exc.message}); retry with idempotency_key={call.idempotency_key!r} to learn it "
             "safely",
         )
+        exc.cause = cause
     if isinstance(exc, _CallContext):
         exc.method = call.method
         exc.path = call.path

@@ -1,17 +1,21 @@
-"""The one mask for card data: every text the library builds from server data goes through it.
+"""The one mask for card data and secrets: every text the library builds from server data goes
+through it.
 
 ``mask_card_data(text)`` hides, wherever they stand in free text, JSON, HTML, form or query
 strings:
 
 * card numbers: runs of 13 to 19 digits that pass the Luhn check, also when their digit groups
-  are joined by single spaces or dashes (``4242 4242 4242 4242``, ``4242-4242-4242-4242``).
+  are joined by up to three spaces, tabs or dashes (``4242 4242 4242 4242``,
+  ``4242-4242-4242-4242``), or written with JSON or Python escapes (``\\u0034242...``).
   At most the first 6 and last 4 digits stay (PCI DSS 3.4.1); separators stay where they were.
   Digit runs that fail the Luhn check (order numbers, millisecond timestamps) are left alone,
   and so are runs of more than 19 digits.
 * card security codes: the value of a CVC, CVV, CVV2, CVN, CID, CSC or security-code field,
   however it is written (``"cvc": "737"``, ``'cvc': 737``, ``\\"cvc\\":\\"737\\"``,
   ``cvc=737``, ``card[cvc]=737``, ``<cvc>737</cvc>``, ``CVC: 737``, ``security code 737``)
-  becomes ``***``.
+  becomes ``***``;
+* secrets the process registered with ``register_secret`` (the API key, a proxy password):
+  wherever they appear, even echoed back by a server, they become ``****``.
 
 ``mask_data`` applies the same rules to parsed JSON (dicts, lists, strings, numbers), where a
 field's name tells that its value is a security code. Pure functions, no I/O; this module
@@ -28,9 +32,11 @@ from typing import Any, Final
 #: What may join two digit groups of one card number: a space, a no-break space, a dash (or a
 #: Unicode hyphen), or the HTML entity of one of them.
 _SEPARATOR: Final = (
-    r"(?:[ \-\u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2014\u2212]"
+    r"(?:[ \t\-\u00a0\u2009\u202f\u2010\u2011\u2012\u2013\u2014\u2212]{1,3}"
     r"|&(?i:nbsp|#0*(?:32|45|160)|#x0*(?:20|2d|a0));)"
 )
+# A digit, space or dash written as an escape (JSON "\u0034", Python "\x34"): read as itself.
+_ESCAPED_CHAR: Final = re.compile(r"\\(?:u00(3[0-9]|2[0dD])|x(3[0-9]|2[0dD]))")
 _DIGIT_RUN: Final = re.compile(rf"(?<![0-9])[0-9]+(?:{_SEPARATOR}[0-9]+)*")
 # An escape (JSON \u00e9, a repr's \xe9) whose last hex digits may be the first digits of a run.
 _ESCAPE_BEFORE: Final = re.compile(
@@ -47,7 +53,8 @@ _DOUBLED: Final = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two dig
 
 # The name of a card security code field, as a key in JSON or a form, or words in text.
 _CVC_NAME: Final = (
-    r"(?i:(?:card[ _\-]?)?(?:cvc2?|cvv2?|cvn2?|cid|csc|security[ _\-]?code"
+    r"(?i:(?:card[ _\-]?)?(?:(?:cvc2?|cvv2?|cvn2?|cid|csc)(?:[ _\-]?(?:code|value|number))?"
+    r"|security[ _\-]?code"
     r"|verification[ _\-]?(?:value|code))"
     r"|card[ _\-]?verification(?:[ _\-]?(?:value|code|number))?)"
 )
@@ -197,11 +204,37 @@ def _mask_cvc(match: re.Match[str]) -> str:
     return keep + HIDDEN + value[len(core) :]
 
 
+_secrets: set[str] = set()
+_secret_pattern: re.Pattern[str] | None = None
+#: Shorter values are not registered: hiding them would hide ordinary words.
+MIN_SECRET_LENGTH: Final = 8
+SECRET_HIDDEN: Final = "****"
+
+
+def register_secret(secret: str) -> None:
+    """Hide ``secret`` from every text this module masks, from now on, in this process."""
+    global _secret_pattern
+    if len(secret) < MIN_SECRET_LENGTH or secret in _secrets:
+        return
+    _secrets.add(secret)
+    longest_first = sorted(_secrets, key=len, reverse=True)
+    _secret_pattern = re.compile("|".join(re.escape(s) for s in longest_first))
+
+
+def _unescape_char(match: re.Match[str]) -> str:
+    return chr(int(match[1] or match[2], 16))
+
+
 def mask_card_data(text: str) -> str:
-    """``text`` with card numbers cut to their first 6 and last 4 digits and security codes
-    dropped (see the module's docstring). Masking masked text again only ever hides more."""
+    """``text`` with card numbers cut to their first 6 and last 4 digits, security codes and
+    registered secrets dropped (see the module's docstring). Masking masked text again only
+    ever hides more."""
     if not text:
         return text
+    if _secret_pattern is not None:
+        text = _secret_pattern.sub(SECRET_HIDDEN, text)
+    if "\\" in text:
+        text = _ESCAPED_CHAR.sub(_unescape_char, text)
     lowered = text.lower()
     if any(hint in lowered for hint in _CVC_HINTS):
         text = _CVC_VALUE.sub(_mask_cvc, text)

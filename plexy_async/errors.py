@@ -15,8 +15,10 @@ transport translates it into one of these, in one place.
     │   ├── APITimeoutError           an attempt timed out, or the overall deadline passed
     │   └── OutcomeUnknownError       the request may have reached the server; carries the
     │       │                         idempotency key so the caller can retry safely
-    │       └── UnreadableOutcomeError  a write answered 2xx with an unreadable body (also a
-    │                                 ResponseDecodeError): it took effect, re-send to read it
+    │       ├── UnreadableOutcomeError  a write answered 2xx with an unreadable body (also a
+    │       │                         ResponseDecodeError): it took effect, re-send to read it
+    │       └── UnusableOutcomeError  a write answered 2xx with JSON that fits no model (also a
+    │                                 ResponseValidationError): it took effect, re-send to read it
     ├── ResponseError                 a response arrived but cannot be used
     │   ├── ResponseTooLargeError     the body exceeded the configured size cap
     │   ├── ResponseDecodeError       the body is not the JSON it claims to be
@@ -206,6 +208,16 @@ class ResponseValidationError(ResponseError):
     """The response is valid JSON but does not fit the expected model."""
 
 
+class UnusableOutcomeError(OutcomeUnknownError, ResponseValidationError):
+    """A write was answered 2xx with JSON that does not fit the response model, even after
+    retries.
+
+    The request took effect, so this is never a plain failure: re-send the same call with the
+    same ``idempotency_key`` to read the stored answer, or look the payment up. Both an
+    ``OutcomeUnknownError`` and a ``ResponseValidationError``; ``status`` is the 2xx received.
+    """
+
+
 class APIStatusError(_CallContext):
     """The server answered with an error status.
 
@@ -329,4 +341,5 @@ __all__ = [
     "TLSError",
     "UnprocessableEntityError",
     "UnreadableOutcomeError",
+    "UnusableOutcomeError",
 ]

@@ -164,13 +164,29 @@ async def test_client_errors_are_never_retried(
 async def test_html_502_becomes_server_error_with_clean_snippet(
     mock_plexy: MockPlexy, client: PlexyClient
 ) -> None:
-    mock_plexy.faults.add(*PAYMENTS, Fault.status(502, shape="html"), times=3)
+    mock_plexy.faults.add("GET", "/v1/payment-links", Fault.status(502, shape="html"), times=3)
     with pytest.raises(errors.ServerError) as caught:
-        await pay(client)
+        await client.payment_links.list().page()
     exc = caught.value
     assert exc.status == 502
     assert exc.attempts == 3
     assert "<" not in exc.body_snippet and "Bad Gateway" in exc.body_snippet
+
+
+async def test_a_write_that_ends_on_5xx_is_outcome_unknown_with_the_status_behind_it(
+    mock_plexy: MockPlexy, client: PlexyClient
+) -> None:
+    # Plexy's docs answer a 5xx with "retry with the same key": a 5xx may come after the commit,
+    # so a write whose retries all end on one must be re-sent with its key, never re-keyed.
+    mock_plexy.faults.add(*PAYMENTS, Fault.status(502, shape="html"), times=3)
+    with pytest.raises(errors.OutcomeUnknownError) as caught:
+        await pay(client, idempotency_key="order-1-5xx")
+    exc = caught.value
+    assert exc.idempotency_key == "order-1-5xx" and exc.attempts == 3
+    assert "order-1-5xx" in str(exc)
+    last = exc.__cause__
+    assert isinstance(last, errors.ServerError) and last.status == 502
+    assert "<" not in last.body_snippet and "Bad Gateway" in last.body_snippet
     assert mock_plexy.ledger.charges == []
 
 
@@ -195,14 +211,18 @@ async def test_every_error_shape_over_the_wire(
     expected: object,
 ) -> None:
     mock_plexy.faults.add(*PAYMENTS, Fault.status(status, shape=shape), times=3)
-    with pytest.raises(errors.APIStatusError) as caught:
+    expected_error = errors.OutcomeUnknownError if status >= 500 else errors.APIStatusError
+    with pytest.raises(expected_error) as caught:
         await pay(client, options=RequestOptions(retry=RetryPolicy.disabled()))
-    value = getattr(caught.value.detail, field)
+    # A write ending on a 5xx is outcome-unknown; the status error is its cause.
+    error = caught.value if status < 500 else caught.value.__cause__
+    assert isinstance(error, errors.APIStatusError)
+    value = getattr(error.detail, field)
     if expected is True:
         assert value
     else:
         assert value == expected
-    assert caught.value.status == status
+    assert error.status == status
 
 
 async def test_200_with_invalid_json_on_a_write_is_resent_with_its_key(

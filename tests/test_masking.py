@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -73,14 +74,16 @@ card_numbers = st.integers(12, 18).flatmap(
 
 @st.composite
 def formatted(draw: st.DrawFn, number: str) -> str:
-    """``number`` cut into arbitrary groups, joined by single spaces or dashes (or nothing)."""
+    """``number`` cut into arbitrary groups, joined by up to three spaces, tabs or dashes."""
     out, rest = [], number
     while rest:
         size = draw(st.integers(1, len(rest)))
         out.append(rest[:size])
         rest = rest[size:]
-    separators = draw(st.lists(st.sampled_from(["", " ", "-"]), min_size=len(out)))
-    return "".join(group + sep for group, sep in zip(out, separators, strict=False)).rstrip(" -")
+    joiner = st.sampled_from(["", " ", "-", "\t", "  ", " - ", "\t\t", "--"])
+    separators = draw(st.lists(joiner, min_size=len(out)))
+    joined = "".join(group + sep for group, sep in zip(out, separators, strict=False))
+    return joined.rstrip(" -\t")
 
 
 @st.composite
@@ -227,6 +230,9 @@ CVC_NAMES = (
     "cardVerificationValue",
     "card_verification",
     "card_verification_code",
+    "cvcCode",
+    "cvv_code",
+    "cvc-value",
 )
 CVC_LAYOUTS = (
     '{{"{name}": "{value}"}}',
@@ -493,3 +499,56 @@ def test_generated_idempotency_keys_never_look_like_card_numbers() -> None:
     keys = [new_idempotency_key() for _ in range(20_000)]
     assert all(mask_card_data(key) == key for key in keys)
     assert len(set(keys)) == len(keys)
+
+
+@settings(max_examples=200)
+@given(written_card(), st.sampled_from(["json", "python"]), st.data())
+def test_a_card_number_written_with_escaped_digits_is_masked(
+    card: tuple[str, str], style: str, data: st.DataObject
+) -> None:
+    number, written = card
+    escape = (lambda c: f"\\u{ord(c):04x}") if style == "json" else (lambda c: f"\\x{ord(c):02x}")
+    escaped = "".join(
+        escape(c) if c.isdigit() and data.draw(st.booleans()) else c for c in written
+    )
+    masked = mask_card_data(f'{{"message": "card {escaped} declined"}}')
+    decoded = re.sub(r"\\(?:u00|x)([0-9a-f]{2})", lambda m: chr(int(m[1], 16)), masked)
+    assert not shows_whole(number, decoded), (escaped, masked)
+
+
+API_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+
+
+@pytest.mark.parametrize("surface", ["checkout", "pay"])
+async def test_an_api_key_echoed_by_the_server_never_leaves(
+    surface: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A gateway that quotes the request's key back, in the body and a header."""
+
+    async def echo(request: web.Request) -> web.Response:
+        key = request.headers.get("x-api-key") or request.headers.get("Authorization") or ""
+        body = {"code": "401", "message": f"Invalid API key: {key}", "errors": {key: [key]}}
+        return web.json_response(body, status=401, headers={"X-Request-Id": f"req {key}"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    caplog.set_level(logging.DEBUG, logger="plexy_async")
+    try:
+        async with PlexyClient(api_key=API_KEY, base_url=url) as plexy:
+            call = plexy.merchant.retrieve() if surface == "pay" else plexy.payment_methods.list(
+                merchant_account="M"
+            )
+            with pytest.raises(errors.AuthenticationError) as caught:
+                await call
+    finally:
+        await runner.cleanup()
+    exc = caught.value
+    assert "Invalid API key: ****" in str(exc)
+    assert assert_clean(exc, extra_secrets=[API_KEY]) > 1
+    assert API_KEY.encode() not in pickle.dumps(exc)
+    assert API_KEY not in repr(exc.detail) and API_KEY not in exc.body_snippet
+    assert all(API_KEY not in record.getMessage() for record in caplog.records)

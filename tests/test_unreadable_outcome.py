@@ -146,6 +146,21 @@ UNREADABLE_BODIES = {
     "plain text": b"Authorised",
 }
 
+# Readable JSON that does not fit the response model: the write took effect all the same.
+UNUSABLE_BODIES = {
+    "null": b"null",
+    "a list": b"[]",
+    "a string": b'"ok"',
+    "a number": b"1",
+    "an empty object": b"{}",
+    "a required field null": b'{"pspReference": "P1", "resultCode": null}',
+    "a wrong type": b'{"pspReference": "P1", "resultCode": "Authorised", "amount": {"value": '
+    b'"100", "currency": "KZT"}}',
+    "a currency null": b'{"pspReference": "P1", "resultCode": "Authorised", "amount": {"value": '
+    b"100, "
+    b'"currency": null}}',
+}
+
 GOOD_BODY = b'{"pspReference": "P1", "resultCode": "Authorised"}'
 
 
@@ -188,13 +203,20 @@ async def serve() -> AsyncIterator[Any]:
         await runner.cleanup()
 
 
+BAD_2XX_BODIES = [
+    *((body, errors.UnreadableOutcomeError) for body in UNREADABLE_BODIES.values()),
+    *((body, errors.UnusableOutcomeError) for body in UNUSABLE_BODIES.values()),
+]
+BAD_2XX_IDS = [*UNREADABLE_BODIES, *UNUSABLE_BODIES]
+
+
 @pytest.mark.parametrize("status", [200, 201, 202])
-@pytest.mark.parametrize("name", sorted(UNREADABLE_BODIES))
+@pytest.mark.parametrize(("body", "error"), BAD_2XX_BODIES, ids=BAD_2XX_IDS)
 @pytest.mark.parametrize("failures", [1, 2, 5])
-async def test_every_unreadable_2xx_is_retried_with_its_key(
-    serve: Any, name: str, failures: int, status: int
+async def test_every_unreadable_or_unusable_2xx_is_retried_with_its_key(
+    serve: Any, body: bytes, error: type[errors.OutcomeUnknownError], failures: int, status: int
 ) -> None:
-    server = ChargingServer(UNREADABLE_BODIES[name], failures, status)
+    server = ChargingServer(body, failures, status)
     url = await serve(server)
     async with PlexyClient(api_key="k", base_url=url, retry=FAST_RETRY) as plexy:
         if failures < FAST_RETRY.max_attempts:
@@ -202,9 +224,26 @@ async def test_every_unreadable_2xx_is_retried_with_its_key(
             assert payment.psp_reference == "P1"
             assert payment.meta.attempts == failures + 1
         else:
-            with pytest.raises(errors.UnreadableOutcomeError) as caught:
+            with pytest.raises(error) as caught:
                 await pay(plexy)
+            # Never a plain failure: the caller is told to re-send with the key.
+            assert isinstance(caught.value, errors.OutcomeUnknownError)
             assert caught.value.status == status
             assert caught.value.idempotency_key == server.keys[0]
+            assert caught.value.idempotency_key in str(caught.value)
     assert len(set(server.keys)) == 1
+    assert sum(server.charges.values()) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_a_write_whose_every_attempt_got_a_5xx_is_outcome_unknown(
+    serve: Any, status: int
+) -> None:
+    server = ChargingServer(b'{"error": {"message": "internal"}}', 99, status)
+    url = await serve(server)
+    async with PlexyClient(api_key="k", base_url=url, retry=FAST_RETRY) as plexy:
+        with pytest.raises(errors.OutcomeUnknownError) as caught:
+            await pay(plexy)
+    assert caught.value.idempotency_key == server.keys[0]
+    assert len(server.keys) == FAST_RETRY.max_attempts and len(set(server.keys)) == 1
     assert sum(server.charges.values()) == 1

@@ -8,12 +8,13 @@ import os
 from collections.abc import Mapping
 from ssl import CERT_NONE, SSLContext, SSLError, create_default_context
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 from urllib.request import getproxies_environment
 
 import attrs
 from yarl import URL
 
+from plexy_async._mask import register_secret
 from plexy_async.errors import ConfigurationError
 
 ENV_API_KEY = "PLEXY_API_KEY"
@@ -41,6 +42,8 @@ _BASE_URLS = {
 class Secret:
     """Holds the API key so that repr(), str(), attrs.asdict() and logs never show it.
 
+    The value is also registered with the one mask (``_mask.register_secret``): a server that
+    echoes it back into an error body does not get it into an error message or a log line.
     Deliberately not an attrs class: ``attrs.asdict`` would recurse into one.
     """
 
@@ -48,6 +51,7 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        register_secret(value)
 
     def reveal(self) -> str:
         return self._value
@@ -87,6 +91,9 @@ class ProxyURL(Secret):
         host_port = parts.netloc.rpartition("@")[2]
         credentials = "****@" if "@" in parts.netloc else ""
         super().__init__(parts.geturl())
+        for part in (parts.password, unquote(parts.password or "")):
+            if part:
+                register_secret(part)
         self._shown = f"{parts.scheme}://{credentials}{host_port}"
 
     @property

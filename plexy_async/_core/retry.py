@@ -7,9 +7,9 @@ It wraps exactly one attempt and decides, from the error alone and the call's po
 * a request that never left (refused, DNS, connect timeout) is always retried;
 * a request that may have reached the server (disconnect, cut-off body, read timeout) is retried
   only when the call is idempotent: GET/DELETE, or a POST carrying an idempotency key;
-* a 2xx answer whose body cannot be read (not JSON, or over the size cap) is retried when the
-  call carries an idempotency key: the write has taken effect, and the server replays its
-  stored answer;
+* a 2xx answer whose body cannot be read or used (not JSON, over the size cap, or JSON that
+  fits no model) is retried when the call carries an idempotency key: the write has taken
+  effect, and the server replays its stored answer;
 * TLS failures and every other status are never retried.
 
 Waits grow exponentially with full jitter; the whole call, waits included, is bounded by
@@ -39,8 +39,7 @@ from plexy_async.errors import (
     APIStatusError,
     APITimeoutError,
     PlexyError,
-    ResponseDecodeError,
-    ResponseTooLargeError,
+    ResponseError,
     TLSError,
 )
 
@@ -62,7 +61,7 @@ class Call:
     retry: RetryPolicy
     timeouts: Timeouts
     client_timeout: aiohttp.ClientTimeout
-    decode: bool = True  # whether the answer's JSON is read (False: the caller wants no body)
+    response_type: Any = None  # what the answer is structured into; None: its body is ignored
     attempts: int = 0
     started: float = attrs.field(factory=time.monotonic)
     # Set when an attempt failed in a way that may have reached the server: a later answer
@@ -101,8 +100,9 @@ def should_retry(exc: BaseException, call: Call) -> bool:
 
 
 def unreadable_success(exc: BaseException) -> bool:
-    """A 2xx answer whose body could not be read: not JSON, or over the size cap."""
-    if not isinstance(exc, (ResponseDecodeError, ResponseTooLargeError)):
+    """A 2xx answer whose body could not be read or used: not JSON, over the size cap, or JSON
+    that does not fit the response model."""
+    if not isinstance(exc, ResponseError):
         return False
     return exc.status is not None and 200 <= exc.status < 300
 
