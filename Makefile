@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: test lint imports typecheck unit demo bench clean
+.PHONY: test lint imports typecheck unit docs demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,19 +19,25 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(BENCH_STAMP)
 
-test: lint imports typecheck unit
+test: lint imports typecheck unit docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check plexy_async tests benchmarks examples
+	$(BIN)/ruff check plexy_async tests benchmarks examples docs
 
 imports: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
+# tests/typing/ is user code whose `# type: ignore[...]` pin the errors the checkers must report.
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict plexy_async
+	$(BIN)/mypy --strict --warn-unused-ignores plexy_async tests/typing
+	$(BIN)/basedpyright -p tests/typing/pyrightconfig.json --pythonpath $(BIN)/python
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# The API reference, from the docstrings, into site/ (git-ignored); any warning fails it.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 demo: $(STAMP)
 	$(BIN)/python -m plexy_async demo
@@ -40,4 +46,4 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist site *.egg-info

@@ -12,6 +12,7 @@ Run it (``uvicorn`` and ``fastapi`` installed)::
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from typing import Annotated, Any, TypedDict
 
 import aiohttp
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, SecretStr
 
 from plexy_async import (
@@ -97,18 +99,47 @@ class PaymentOut(BaseModel):
     attempts: int
 
 
-def _http_error(exc: errors.PlexyError) -> HTTPException:
-    """Plexy's failure as an answer to our caller, with what support needs to trace it."""
+# Our answer to each error, most specific first: (error, HTTP status, show its message). The
+# same table as the README's FastAPI section: a 422 from Plexy is the caller's to fix, never a
+# 500 of ours; an error about our own integration (API key, a field we forgot) is a 502.
+ANSWERS: tuple[tuple[type[errors.PlexyError], int, bool], ...] = (
+    (errors.InvalidRequestError, 400, True),  # a bad value, refused before anything was sent
+    (webhooks.WebhookError, 400, True),
+    (errors.CardError, 402, True),
+    (errors.UnprocessableEntityError, 422, True),
+    (errors.RateLimitError, 503, False),
+    (errors.OutcomeUnknownError, 504, False),  # it may have gone through: send it again
+)
+
+
+def _answer_for(exc: errors.PlexyError) -> tuple[int, bool]:
+    for error, status, show in ANSWERS:
+        if isinstance(exc, error):
+            return status, show
+    return 502, False
+
+
+async def plexy_error(request: Request, exc: errors.PlexyError) -> JSONResponse:
+    """Plexy's failure as an answer to our caller, with what support needs to trace it.
+
+    Messages are masked by the library (no card number, no secret), so those marked to be shown
+    can be; the others stay in our log.
+    """
+    status, show = _answer_for(exc)
+    log.warning("%s %s failed: %r", request.method, request.url.path, exc)
     detail: dict[str, Any] = {
         "error": type(exc).__name__,
-        "message": str(exc),
+        "message": exc.message if show else "the payment provider failed",
         "request_id": getattr(exc, "request_id", None),
         "attempts": getattr(exc, "attempts", None),
     }
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.RateLimitError):
+        headers["Retry-After"] = str(math.ceil(exc.retry_after or 1))
     if isinstance(exc, errors.OutcomeUnknownError):
-        return HTTPException(503, detail={**detail, "retry": "safe with the same order_id"})
-    status = getattr(exc, "status", None)
-    return HTTPException(400 if status in (400, 402, 422) else 502, detail=detail)
+        detail["idempotency_key"] = exc.idempotency_key
+        detail["retry"] = "safe with the same order_id"
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
 async def handle_event(event: webhooks.CheckoutEvent | webhooks.PayEvent) -> None:
@@ -131,28 +162,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield {"plexy": plexy, "seen": webhooks.DuplicateFilter()}
 
     app = FastAPI(lifespan=lifespan)
+    app.exception_handler(errors.PlexyError)(plexy_error)
 
     @app.post("/payments")
     async def create_payment(payment: PaymentIn, plexy: Plexy) -> PaymentOut:
         card = payment.card
-        try:
-            result = await plexy.payments.create(
-                amount=Amount(payment.amount, payment.currency),
-                reference=payment.order_id,
-                merchant_account=config.merchant_account,
-                payment_method=CardDetails(
-                    number=card.number.get_secret_value(),
-                    cvc=card.cvc.get_secret_value(),
-                    expiry_month=card.expiry_month,
-                    expiry_year=card.expiry_year,
-                    holder_name=card.holder_name,
-                ),
-                # One key per order: a retried or repeated request never charges twice.
-                idempotency_key=f"order-{payment.order_id}",
-            )
-        except errors.PlexyError as exc:
-            log.warning("payment %s failed: %s", payment.order_id, exc)
-            raise _http_error(exc) from None
+        result = await plexy.payments.create(  # a PlexyError is answered by plexy_error
+            amount=Amount(payment.amount, payment.currency),
+            reference=payment.order_id,
+            merchant_account=config.merchant_account,
+            payment_method=CardDetails(
+                number=card.number.get_secret_value(),
+                cvc=card.cvc.get_secret_value(),
+                expiry_month=card.expiry_month,
+                expiry_year=card.expiry_year,
+                holder_name=card.holder_name,
+            ),
+            # One key per order: a retried or repeated request never charges twice.
+            idempotency_key=f"order-{payment.order_id}",
+        )
         return PaymentOut(
             order_id=payment.order_id,
             result_code=result.result_code.value,  # a decline is data, not an error

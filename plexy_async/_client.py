@@ -71,12 +71,12 @@ T = TypeVar("T")
 
 
 class PlexyClient:
-    """The asyncio client for both Plexy API surfaces.
+    """The asyncio client for both Plexy API surfaces (Checkout v2 and Pay API v1).
 
-    ::
-
-        async with PlexyClient(api_key="...") as plexy:
-            payment = await plexy.payments.create(...)
+    Each service is an attribute (``plexy.payments``, ``plexy.payment_links``, ...): see the
+    Services page. Every call goes through one request path: an ``Idempotency-Key`` fixed
+    before the first attempt and reused on every retry, retries per ``RetryPolicy``, timeouts
+    per ``Timeouts``, and a typed error for every failure.
 
     Configuration comes from keyword arguments, then ``PLEXY_API_KEY``, ``PLEXY_BASE_URL`` and
     ``PLEXY_ENVIRONMENT`` (live or sandbox). Pass ``session=`` to use your own
@@ -86,6 +86,39 @@ class PlexyClient:
     needed) and use it from consecutive ``asyncio.run()`` calls, or from loops in several
     threads at once: each loop gets connections of its own, closed when that loop shuts down.
     A borrowed ``session=`` works only in its own loop (``ConfigurationError`` elsewhere).
+
+    Args:
+        api_key: The secret API key; default ``$PLEXY_API_KEY``. Never shown by ``repr()``, in
+            an error or a log line.
+        base_url: The API's origin, such as ``https://api.plexypay.com``; default
+            ``$PLEXY_BASE_URL``, else the environment's. ``http://`` only for localhost.
+        environment: ``"live"`` (the default) or ``"sandbox"``, or ``$PLEXY_ENVIRONMENT``.
+        retry: When and how often to retry (default ``RetryPolicy()``: 3 attempts).
+        timeouts: Connect, read, per-attempt and whole-call limits, in seconds.
+        pool: Connection pool sizes and the response size cap (bytes).
+        ssl: None or True (the system's CAs), a CA bundle path, an ``ssl.SSLContext``, or False
+            (no verification: warns ``InsecureTLSWarning``).
+        proxy: An ``http://`` or ``https://`` forward proxy, ``user:password@`` allowed.
+        trust_env: Without ``proxy``, take the proxy from ``HTTPS_PROXY`` / ``NO_PROXY``.
+        session: Your own ``aiohttp.ClientSession``; excludes ``ssl``, ``proxy`` and
+            ``trust_env`` (set those on your session).
+        trace_configs: ``aiohttp.TraceConfig`` hooks for the client's own sessions.
+        config: A ready ``ClientConfig``; when given, ``api_key`` to ``trust_env`` are ignored.
+
+    Raises:
+        ConfigurationError: No API key, a bad base URL, environment, ``ssl`` or ``proxy``
+            value, or ``session=`` together with ``ssl``, ``proxy`` or ``trust_env``.
+
+    Example:
+        ::
+
+            async with PlexyClient(api_key="...", environment="sandbox") as plexy:
+                payment = await plexy.payments.create(
+                    amount=Amount(10000, "KZT"),  # minor units: 100.00 KZT
+                    reference="order-1",
+                    merchant_account="YOUR_MERCHANT_ACCOUNT",
+                    payment_method=CardDetails(number="4242424242424242", cvc="737"),
+                )
     """
 
     def __init__(
@@ -172,6 +205,7 @@ class PlexyClient:
 
     @property
     def closed(self) -> bool:
+        """True once ``aclose()`` was called: any further call raises ``ClientClosedError``."""
         return self._closed
 
     def _ensure_open(self) -> None:
@@ -314,7 +348,34 @@ class PlexyClient:
         idempotency_key: str | None = None,
         options: RequestOptions | None = None,
     ) -> T | None:
-        """Send one API call (with retries) and structure its response into ``response_type``."""
+        """Send one API call (with retries) and structure its response into ``response_type``.
+
+        The services call this; use it directly only for an operation the library has no method
+        for yet.
+
+        Args:
+            route: The operation (``plexy_async._core.routes.route("payments.create")``).
+            response_type: The model to structure the JSON answer into; None for no body.
+            body: The request model (or a JSON-ready value), sent as JSON.
+            path_params: Values for the route's ``{placeholders}``; each is percent-encoded.
+            query: Query parameters; None values are left out, booleans sent as true/false.
+            idempotency_key: For routes that send one; generated when None, and reused on
+                every retry.
+            options: Per-call retry policy and timeouts.
+
+        Returns:
+            The structured response, with ``.meta`` (a ``ResponseMeta``) on response models.
+
+        Raises:
+            InvalidRequestError: Bad path parameters, or an idempotency key where the route
+                takes none; nothing was sent.
+            ClientClosedError: The client was closed.
+            APIStatusError: The server answered with an error status (a subclass per status).
+            OutcomeUnknownError: A write may have taken effect: retry it with the error's
+                ``idempotency_key``.
+            APIConnectionError: The network failed before any status was received.
+            ResponseError: A response arrived but could not be used.
+        """
         call = self._prepare(
             route, body, path_params, query, idempotency_key, options, response_type
         )

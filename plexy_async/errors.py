@@ -40,6 +40,10 @@ transport translates it into one of these, in one place.
         ├── RateLimitError            429, with ``retry_after``
         └── ServerError               5xx
 
+Errors raised for a call (``APIConnectionError``, ``ResponseError``, ``APIStatusError`` and
+their subclasses) carry ``method``, ``path``, ``idempotency_key`` (retry a write with it to
+learn its outcome safely) and ``attempts`` (how many were made).
+
 Messages never contain the API key: errors are built from parsed fields, never from request
 headers, and ``repr()`` shows only what ``str()`` shows. Every message, and every field parsed
 from an error body, goes through the one card-data mask (``_mask``): card numbers keep at most
@@ -62,7 +66,20 @@ from ._mask import mask_card_data
 
 @attrs.frozen(kw_only=True)
 class ErrorDetail:
-    """The error body, parsed from whichever shape the server used (see ``_protocol``)."""
+    """The error body, parsed from whichever shape the server used (a nested ``error``
+    object, an RFC 7807 problem, or the flat Pay API / Adyen-style layout); None where the body
+    did not say.
+
+    Attributes:
+        type: The error's kind (``type`` or ``errorType``), such as ``validation``.
+        code: The server's error code (``code``, ``errorCode`` or a problem's ``title``).
+        message: The server's message, masked.
+        param: The request field the error is about, if the server named one.
+        decline_code: Why a card was declined (402 answers).
+        request_id: The server's request id, to quote to Plexy's support.
+        field_errors: Messages per request field, for validation errors.
+        metadata: Any other fields of the error body, masked.
+    """
 
     type: str | None = None
     code: str | None = None
@@ -81,6 +98,18 @@ class PlexyError(Exception):
     code. ``cause`` is a one-line summary of the foreign exception behind this error, such as
     ``"ClientResponseError: Bad status line: Invalid status code"`` (masked, never a header
     value), or None; the exception object itself is never kept.
+
+    Attributes:
+        message: What went wrong, masked; also ``str(error)``.
+        cause: A one-line summary of the foreign exception behind this error, or None.
+
+    Example:
+        ::
+
+            try:
+                await plexy.payments.create(...)
+            except PlexyError as exc:
+                log.warning("payment failed: %s", exc)  # never a card number or the API key
     """
 
     cause: str | None = None
@@ -122,7 +151,15 @@ class ClientClosedError(PlexyError, RuntimeError):
 
 
 class _CallContext(PlexyError):
-    """Errors raised for a call carry what the caller needs to follow it up."""
+    """Errors raised for a call carry what the caller needs to follow it up.
+
+    Attributes:
+        method: The call's HTTP method.
+        path: The call's path, such as ``/v2/payments``.
+        idempotency_key: The key sent with the call (None for a call that sends none): retry
+            with it to learn a write's outcome safely.
+        attempts: How many attempts were made, the first included.
+    """
 
     def __init__(
         self,
@@ -145,6 +182,9 @@ class APIConnectionError(_CallContext):
 
     ``maybe_sent`` tells whether the request may have reached the server: only then can a retry
     without an idempotency key repeat a side effect.
+
+    Attributes:
+        maybe_sent: Whether the request may have reached the server.
     """
 
     maybe_sent: bool = True
@@ -180,7 +220,11 @@ class OutcomeUnknownError(APIConnectionError):
 
 
 class ResponseError(_CallContext):
-    """A response arrived but cannot be used."""
+    """A response arrived but cannot be used.
+
+    Attributes:
+        status: The HTTP status received, if the error came after one.
+    """
 
     def __init__(self, message: str, *, status: int | None = None, **context: Any) -> None:
         super().__init__(message, **context)
@@ -222,6 +266,21 @@ class APIStatusError(_CallContext):
     """The server answered with an error status.
 
     ``retry_after`` holds the server's ``Retry-After`` in seconds (429 and 503 send it).
+
+    Attributes:
+        status: The HTTP status, such as 422.
+        detail: The parsed error body (``ErrorDetail``); empty fields when there was none.
+        body_snippet: The start of the body as received, masked, for logs.
+        request_id: The server's request id (the ``X-Request-Id`` header or the body's).
+        retry_after: Seconds the server asked to wait before retrying, or None.
+
+    Example:
+        ::
+
+            try:
+                await plexy.payments.capture("txn_123")
+            except UnprocessableEntityError as exc:  # not authorised: nothing to capture
+                print(exc.status, exc.code, exc.detail.message, exc.request_id)
     """
 
     def __init__(
@@ -244,10 +303,12 @@ class APIStatusError(_CallContext):
 
     @property
     def code(self) -> str | None:
+        """The server's error code (``detail.code``)."""
         return self.detail.code
 
     @property
     def type(self) -> str | None:
+        """The server's error type (``detail.type``)."""
         return self.detail.type
 
 
@@ -268,6 +329,7 @@ class CardError(APIStatusError):
 
     @property
     def decline_code(self) -> str | None:
+        """Why the card was declined (``detail.decline_code``)."""
         return self.detail.decline_code
 
 

@@ -143,7 +143,7 @@ async def test_bad_arguments_fail_before_the_wire(
         Amount(100, "kzt")
     with pytest.raises(ValueError, match="currency"):
         Amount(100, "KZT\n")
-    with pytest.raises(TypeError):
+    with pytest.raises(errors.InvalidRequestError):
         Amount(10.5, "KZT")  # type: ignore[arg-type]
     assert mock_plexy.ledger.requests == []
 

@@ -89,8 +89,9 @@ async def test_payment_routes_and_webhooks_over_http(mock_plexy: MockPlexy) -> N
         # Every attempt drops after the charge: the outcome is unknown, and says how to retry.
         mock_plexy.faults.add("POST", "/v2/payments", Fault.drop_after_commit(), times=3)
         status, body = await post(http, f"{url}/payments", payment("A-4"))
-        assert status == 503 and body["detail"]["error"] == "OutcomeUnknownError"
+        assert status == 504 and body["detail"]["error"] == "OutcomeUnknownError"
         assert body["detail"]["attempts"] == 3
+        assert body["detail"]["idempotency_key"] == "order-A-4"
         status, body = await post(http, f"{url}/payments", payment("A-4"))  # the same order
         assert status == 200 and body["result_code"] == "Authorised"
         assert len(mock_plexy.ledger.charges_for("A-4")) == 1  # never charged twice

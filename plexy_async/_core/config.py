@@ -25,11 +25,20 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class Environment(enum.Enum):
+    """Which Plexy environment a client talks to; each has its own base URL and API keys.
+
+    ``PlexyClient(environment=...)`` also takes the value as a string (``"live"``,
+    ``"sandbox"``, any case), as does ``$PLEXY_ENVIRONMENT``.
+    """
+
     LIVE = "live"
+    """Real money: ``https://api.plexypay.com``."""
     SANDBOX = "sandbox"
+    """Test cards and test keys: ``https://sandbox-api.plexypay.com``."""
 
     @property
     def base_url(self) -> str:
+        """The environment's API origin (no trailing slash)."""
         return _BASE_URLS[self]
 
 
@@ -54,6 +63,7 @@ class Secret:
         register_secret(value)
 
     def reveal(self) -> str:
+        """The secret's value: only to send it, never to show it."""
         return self._value
 
     def __eq__(self, other: object) -> bool:
@@ -275,6 +285,25 @@ class RetryPolicy:
 
     Waits are exponential (``initial_delay * multiplier**n``, capped at ``max_delay``) with full
     jitter. A ``Retry-After`` answer is honoured instead when it fits in the remaining deadline.
+    Only what is safe is retried: a connection that never reached the server, a retryable
+    status, or a write that carries an idempotency key.
+
+    Attributes:
+        max_attempts: Attempts in all, the first included (1: never retry).
+        initial_delay: The first wait, in seconds.
+        multiplier: Each wait is this many times the one before.
+        max_delay: The longest single wait, in seconds.
+        jitter: Wait a random time between 0 and the computed wait ("full jitter").
+        retry_statuses: HTTP statuses that are retried.
+        respect_retry_after: Wait what a ``Retry-After`` header (seconds or a date) says.
+
+    Raises:
+        ConfigurationError: A count or delay out of range (such as ``max_attempts=0``).
+
+    Example:
+        ::
+
+            RetryPolicy(max_attempts=5, initial_delay=0.5, max_delay=10.0)
     """
 
     max_attempts: int = attrs.field(default=3, validator=_positive)
@@ -293,7 +322,23 @@ class RetryPolicy:
 
 @attrs.frozen(kw_only=True)
 class Timeouts:
-    """``attempt`` bounds one attempt; ``deadline`` bounds the whole call, retries included."""
+    """Time limits, all in seconds: ``attempt`` bounds one attempt; ``deadline`` bounds the
+    whole call, retries and waits between them included.
+
+    Attributes:
+        connect: Seconds to get a connection (from the pool, or a new one with TLS).
+        read: Seconds to wait for each read from the socket.
+        attempt: Seconds for one attempt, from sending the request to the end of the body.
+        deadline: Seconds for the whole call; past it, ``APITimeoutError``.
+
+    Raises:
+        ConfigurationError: A limit that is not positive.
+
+    Example:
+        ::
+
+            Timeouts(connect=2.0, attempt=10.0, deadline=30.0)
+    """
 
     connect: float = attrs.field(default=10.0, validator=_positive)
     read: float = attrs.field(default=30.0, validator=_positive)
@@ -307,6 +352,16 @@ class PoolLimits:
 
     ``max_response_bytes`` caps a response body as decoded (after gzip, deflate or br), with
     or without a Content-Length: past it, ``ResponseTooLargeError``.
+
+    Attributes:
+        limit: Connections open at once, all hosts together (0: no limit).
+        limit_per_host: Connections open at once to one host (0: no limit of its own).
+        keepalive_timeout: Seconds an idle connection is kept for reuse.
+        dns_cache_ttl: Seconds a DNS answer is cached.
+        max_response_bytes: The largest response body accepted, in bytes, as decoded.
+
+    Raises:
+        ConfigurationError: A negative size, or a timeout or cap that is not positive.
     """
 
     limit: int = attrs.field(default=100, validator=_not_negative)
@@ -334,6 +389,9 @@ def _check_base_url(_: object, __: attrs.Attribute[str], url: str) -> None:
 class ClientConfig:
     """Everything a client needs, immutable. ``repr()`` never shows the API key.
 
+    Build one with ``ClientConfig.resolve(...)`` (which reads the ``PLEXY_*`` variables too)
+    and share it between clients with ``PlexyClient(config=...)``.
+
     TLS and proxies (checked here, before anything is sent; ``ConfigurationError`` otherwise):
 
     * ``ssl``: None (the system's CAs), a CA bundle path (PEM; only its CAs are trusted), or an
@@ -344,6 +402,21 @@ class ClientConfig:
       ``user:password@`` (percent-encoded); held like the API key, never shown.
     * ``trust_env``: without ``proxy``, take it from ``HTTPS_PROXY`` (``HTTP_PROXY`` for an http
       base URL) unless ``NO_PROXY`` matches the API's host; read when the client is created.
+
+    Attributes:
+        api_key: The API key, held as a ``Secret`` (``reveal()`` gives the value).
+        base_url: The API's origin, without a trailing slash.
+        environment: Live or sandbox.
+        retry: The default retry policy of every call.
+        timeouts: The default time limits of every call, in seconds.
+        pool: Connection pool sizes and the response size cap.
+        user_agent: The ``User-Agent`` header's value.
+        ssl: The TLS setting, as given (see above).
+        proxy: The forward proxy, if any.
+        trust_env: Whether the environment's proxy variables are read.
+
+    Raises:
+        ConfigurationError: A bad base URL, ``ssl`` or ``proxy`` value.
     """
 
     api_key: Secret
@@ -395,6 +468,32 @@ class ClientConfig:
 
         ``ssl``, ``proxy`` and ``trust_env``: see the class; ``env`` does not feed them (with
         ``trust_env`` the client reads the process environment's proxy variables).
+
+        Args:
+            api_key: The API key; default ``$PLEXY_API_KEY``.
+            base_url: The API's origin; default ``$PLEXY_BASE_URL``, else the environment's.
+            environment: ``live`` or ``sandbox``; default ``$PLEXY_ENVIRONMENT``, else live.
+            retry: The retry policy; default ``RetryPolicy()``.
+            timeouts: The time limits, in seconds; default ``Timeouts()``.
+            pool: The connection pool; default ``PoolLimits()``.
+            ssl: The TLS setting (see the class).
+            proxy: A forward proxy URL (see the class).
+            trust_env: Read the proxy from the environment (see the class).
+            env: The variables to read instead of ``os.environ`` (for tests).
+
+        Returns:
+            The checked, immutable configuration.
+
+        Raises:
+            ConfigurationError: No API key (or one with whitespace), an unknown environment,
+                or a bad base URL, ``ssl`` or ``proxy``.
+
+        Example:
+            ::
+
+                config = ClientConfig.resolve(environment="sandbox", timeouts=Timeouts(attempt=5))
+                async with PlexyClient(config=config) as plexy:
+                    ...
         """
         env = os.environ if env is None else env
         key = api_key if api_key is not None else env.get(ENV_API_KEY)
@@ -432,7 +531,19 @@ def _environment(value: Environment | str | None) -> Environment:
 
 @attrs.frozen(kw_only=True)
 class RequestOptions:
-    """Per-call overrides of the client's retry policy and timeouts."""
+    """Per-call overrides of the client's retry policy and timeouts; every service method takes
+    one as ``options=``.
+
+    Attributes:
+        retry: This call's retry policy (None: the client's).
+        timeouts: This call's time limits, in seconds (None: the client's).
+
+    Example:
+        ::
+
+            fast = RequestOptions(retry=RetryPolicy.disabled(), timeouts=Timeouts(deadline=5.0))
+            await plexy.merchant.retrieve(options=fast)
+    """
 
     retry: RetryPolicy | None = None
     timeouts: Timeouts | None = None

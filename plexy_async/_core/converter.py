@@ -1,12 +1,19 @@
-"""The one module that knows the wire format.
+"""The one module that knows the wire format: JSON bytes <-> models.
 
-Every rule lives here once, in ``_configure``, and is applied to two cattrs converters:
+Two converters made by cattrs' preconfigured orjson converter (``cattrs.preconf.orjson``), with
+every rule below registered once, in ``_configure``:
 
-* ``_fast`` (``detailed_validation=False``) structures every response; its hooks are generated
-  once per type and cached. For speed it builds plain attrs classes with functions of its own
-  (``_generated_structure_fn``, ``_generated_unstructure_fn``) that apply the same hooks, and
-  ``Amount`` with ``_structure_amount``: together about half of cattrs' cost.
-* ``_detailed`` runs only after ``_fast`` failed, to name the field paths that did not fit.
+* ``_fast`` (``detailed_validation=False``) structures every response; its hooks are made once
+  per type and cached. For speed it fills in the plain attrs classes with
+  ``_filling_structure_fn`` (one pass over the object's keys, no ``__init__`` call) and
+  ``Amount`` with ``_structure_amount``, applying the same hooks; every other class, and every
+  request model on its way out, gets cattrs' generated function.
+* ``_detailed`` (cattrs' generated functions throughout) runs only after ``_fast`` failed, to
+  name the field paths that did not fit.
+
+``dumps`` writes a request model as the body (orjson, compact, UTF-8, keys in field order) and
+``loads`` reads a response body (orjson, with the standard library for what orjson reads
+differently): the bytes on the wire go through nothing else.
 
 The rules, for every attrs class:
 
@@ -26,22 +33,26 @@ The rules, for every attrs class:
     without a value: ``ResponseValidationError`` naming the path (``data[0].amount.currency``);
 * datetimes are read as RFC 3339 allows (``T``/``t``/space, ``Z``/``z``, any fraction, cut to
   microseconds, ``-00:00``, a leap second), plus ISO 8601 forms ``fromisoformat`` takes; a naive
-  time is taken as UTC. Output is UTC with a ``Z`` suffix; a naive datetime is refused
-  (``InvalidRequestError``);
+  time is taken as UTC. Output is UTC with a ``Z`` suffix, in a model or inside a free-form
+  dict; a naive datetime is refused (``InvalidRequestError``);
 * enums are built with ``Cls(value)``, so ``OpenStrEnum`` keeps unknown values; out they go as
   their value;
 * ``dict[str, Any]`` and ``dict[str, str]`` pass through untouched;
 * ``Action`` dispatches on its ``type`` key (the tag is each class's ``type`` default), with
   ``UnknownAction`` keeping the whole object for any other type (a null one too);
   ``PaymentMethodInput`` is a stored card when ``storedPaymentMethodId`` is set, a card when a
-  scheme carries a (possibly encrypted) number, and ``PaymentMethodDetails`` otherwise.
+  scheme carries a (possibly encrypted) number, and ``PaymentMethodDetails`` otherwise;
+* a request body JSON cannot carry exactly (NaN or an infinity, an int beyond 64 bits, a string
+  with a lone surrogate, a dict key that is not a str, a value of a type JSON does not have, a
+  cycle) is refused with ``InvalidRequestError`` before anything is sent.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-import linecache
+import json
+import math
 import operator
 import re
 import types
@@ -49,13 +60,15 @@ import typing
 from collections import abc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import Any, Final, NamedTuple, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
+import orjson
 from cattrs import Converter
 from cattrs.cols import list_structure_factory, mapping_structure_factory
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.preconf.orjson import make_converter
 from cattrs.v import format_exception, transform_error
 
 from plexy_async.errors import InvalidRequestError, ResponseValidationError
@@ -72,12 +85,10 @@ from plexy_async.models.common import Amount, LenientBool, OpenStrEnum, is_curre
 __all__ = [
     "SEND_NULL",
     "WIRE_NAME_EXCEPTIONS",
-    "OutField",
-    "out_fields",
+    "dumps",
+    "loads",
     "structure",
     "unstructure",
-    "unstructure_hook",
-    "unstructures_by_class",
     "wire_name",
 ]
 
@@ -221,25 +232,6 @@ _SCALARS: dict[type, tuple[type | None, Callable[[Any], Any]]] = {
 }
 
 
-class _Inline(NamedTuple):
-    """What a generated structure function may check inline instead of calling a hook.
-
-    A hook carries one as ``_INLINE`` when its result is known without calling it: the value
-    itself when its class is ``exact``, ``None`` for ``None`` when ``nullable``; and, when
-    ``hook`` is set, any other value goes straight to ``hook(value, type)`` (an optional's inner
-    hook). See ``_conversion``.
-    """
-
-    exact: type | None
-    nullable: bool
-    hook: Hook | None = None
-    type: Any = None
-
-
-_INLINE: Final = "_plexy_inline"
-_NO_INLINE: Final = _Inline(None, False)
-
-
 def _scalar_hook(cls: type, *, nullable: bool) -> Hook:
     exact, parse = _SCALARS[cls]
 
@@ -252,7 +244,6 @@ def _scalar_hook(cls: type, *, nullable: bool) -> Hook:
             return None
         return parse(value)
 
-    setattr(structure_scalar, _INLINE, _Inline(exact, nullable))
     return structure_scalar
 
 
@@ -298,7 +289,6 @@ def _optional_factory(t: Any, c: Converter) -> Hook:
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else hook(value, inner)
 
-    setattr(structure_optional, _INLINE, _Inline(None, True, hook, inner))
     return structure_optional
 
 
@@ -371,9 +361,6 @@ def _structure_plain_dict(value: Any, _: Any) -> Any:
     if value is None:
         return {}
     raise TypeError(f"expected an object, got {_got(value)}")
-
-
-setattr(_structure_plain_dict, _INLINE, _Inline(dict, False))
 
 
 def _is_mapping(t: Any) -> bool:
@@ -452,45 +439,72 @@ def _unstructure_unknown_action(value: UnknownAction) -> dict[str, Any]:
 # --- attrs classes ------------------------------------------------------------------------------
 
 
-def _structure_attrs_factory(cls: type, c: Converter) -> Hook:
-    origin = typing.get_origin(cls) or cls  # Page[Item] -> Page
+def _structure_attrs_factory(cls: Any, c: Converter) -> Hook:
+    """The structure function of an attrs class (a generic alias too: ``Page[Item]``).
+
+    The fast converter fills in a class whose ``__init__`` only stores its arguments with
+    ``_filling_structure_fn``; everything else gets cattrs' generated function, reading each
+    field under its wire name, behind a check that the value is a JSON object.
+    """
+    origin = typing.get_origin(cls) or cls
     attrs.resolve_types(origin)
     if not c.detailed_validation and origin is cls and _init_only_stores(cls):
-        return _generated_structure_fn(cls, c)
-    renames: dict[str, Any] = {
-        a.name: override(rename=wire_name(a.name)) for a in attrs.fields(origin) if a.init
+        return _filling_structure_fn(cls, c)
+    rules: dict[str, Any] = {
+        a.name: override(rename=wire_name(a.name), struct_hook=_null_is_default(a, c))
+        for a in attrs.fields(origin)
+        if a.init
     }
-    build: Callable[[Any], Any] = make_dict_structure_fn(cls, c, **renames)
-    defaulted = _null_means_default(origin)
+    build: Callable[[Any], Any] = make_dict_structure_fn(cls, c, **rules)
 
     def structure_attrs(value: Any, _: Any) -> Any:
-        if value.__class__ is dict:
-            if defaulted and None in value.values():  # a C-speed scan, then the exact check
-                value = {k: v for k, v in value.items() if v is not None or k not in defaulted}
-            return build(value)
-        raise TypeError(f"expected an object, got {_got(value)}")
+        if value.__class__ is not dict:
+            _not_an_object(value)
+        return build(value)
 
     return structure_attrs
 
 
-def _null_means_default(cls: type) -> frozenset[str]:
-    """The wire names of ``cls``'s fields where a JSON null is read as if the key were missing:
-    those with a default whose type cannot hold ``None`` (``page: int = 1``, ``items: list[X] =
-    Factory(list)``). ``_generated_structure_fn`` follows the same rule."""
-    return frozenset(
-        wire_name(a.name)
-        for a in attrs.fields(cls)
-        if a.init and a.default is not attrs.NOTHING and not _takes_null(a.type)
-    )
+def _null_is_default(a: attrs.Attribute[Any], c: Converter) -> Hook | None:
+    """For a field with a default whose type cannot hold ``None`` (``page: int = 1``,
+    ``items: list[X] = Factory(list)``): its hook, reading a JSON null as the default, as if the
+    key were missing. ``None`` (cattrs' own choice of hook) for any other field, for a list or
+    dict defaulting to an empty one, whose hook reads null so already, and for a default made
+    from the instance, which does not exist yet (there the type's hook decides)."""
+    default = a.default
+    if default is attrs.NOTHING or _takes_null(a.type):
+        return None
+    if isinstance(default, _Factory):
+        if default.takes_self:
+            return None
+        origin = typing.get_origin(a.type) or a.type
+        if (default.factory is list and _is_sequence(a.type) and _SEQUENCES[origin] is None) or (
+            default.factory is dict and _is_mapping(a.type)
+        ):
+            return None
+        make: Callable[[], Any] = default.factory
+    else:
+        make = functools.partial(identity, default)
+    hooks: list[Hook] = []  # the type's own, found on first use (``t`` is resolved by then)
+
+    def null_is_default(value: Any, t: Any) -> Any:
+        if value is None:
+            return make()
+        if not hooks:
+            hooks.append(c.get_structure_hook(t))
+        return hooks[0](value, t)
+
+    return null_is_default
 
 
-# For speed, the fast converter builds the plain attrs classes (every response model, nearly)
-# with a function of its own, generated once per class, instead of cattrs' generic one: about
-# half the cost (benchmarks/converter.py). It applies the same hooks, so every rule above still
-# holds; the detailed converter keeps cattrs' function to explain failures.
-
-_MISSING: Final = object()
 _Factory: Final[Any] = type(attrs.Factory(list))  # its stubs declare a function, not the class
+
+
+# For speed, the fast converter fills in the plain attrs classes (every response model, nearly)
+# itself instead of calling cattrs' generated function and ``__init__``: some 40% fewer
+# instructions for a payment response (benchmarks/converter.py times it). It applies the same
+# hooks, so every rule above still holds, and the detailed converter, which explains failures,
+# keeps cattrs' function.
 
 
 def _init_only_stores(cls: type) -> bool:
@@ -521,59 +535,95 @@ def _init_only_stores(cls: type) -> bool:
     )
 
 
-def _generated_structure_fn(cls: type, c: Converter) -> Hook:
+# What a JSON null in a field becomes in ``_filling_structure_fn``: the rule of the module
+# docstring, decided once per field.
+_NULL_IS_NONE: Final = 0  # an optional (or ``Any``) field
+_NULL_IS_DEFAULT: Final = 1  # a field with a default its type cannot hold None for
+_NULL_TO_HOOK: Final = 2  # the type's hook decides: an empty collection, or an error
+
+#: How ``_filling_structure_fn`` reads one field: the attribute's name; the class of the values
+#: kept as they are, without calling the hook; the hook (``None``: every value is kept); the
+#: hook's second argument; and what a null becomes (``_NULL_IS_NONE``...).
+_Read = tuple[str, type | None, Hook | None, Any, int]
+
+
+def _read_plan(a: attrs.Attribute[Any], c: Converter) -> _Read:
+    t = a.type
+    if t is None or t is Any:  # an unannotated field takes what comes, as in cattrs
+        return a.name, None, None, t, _NULL_IS_NONE
+    if _takes_null(t):
+        null = _NULL_IS_NONE
+        inner = functools.reduce(operator.or_, [x for x in _union_args(t) if x is not _NoneType])
+        if inner not in _SCALARS:  # the optional's own layer only checks for None: skip it
+            t = inner
+    else:
+        inner = t
+        null = _NULL_TO_HOOK if a.default is attrs.NOTHING else _NULL_IS_DEFAULT
+    exact = _SCALARS[inner][0] if inner in _SCALARS else dict if _is_plain_dict(inner) else None
+    return a.name, exact, c.get_structure_hook(t), t, null
+
+
+_NoneType: Final = type(None)
+
+
+def _filling_structure_fn(cls: type, c: Converter) -> Hook:
     """The fast converter's structure function for a class that ``_init_only_stores``.
 
-    Reads each field by its wire name (a missing required one raises ``KeyError``), converts it
-    with the field type's hook unless ``_conversion`` can settle it inline, fills in defaults,
-    and sets the attributes directly, as the class's ``__init__`` would.
+    Goes through the object's keys once, skipping unknown ones: a value of its field's exact
+    class (a str for ``str | None``...) is kept as it is, a null follows the null rule, and any
+    other value goes through the field type's hook. Then a missing required field raises
+    ``KeyError``, the defaults fill in the rest, and the attributes are set directly, as the
+    class's ``__init__`` would.
     """
-    namespace: dict[str, Any] = {
-        "_cls": cls,
-        "_new": object.__new__,
-        "_set": object.__setattr__,
-        "_MISSING": _MISSING,
-        "_not_an_object": _not_an_object,
-    }
-    lines = ["  if o.__class__ is not dict:", "    _not_an_object(o)"]
-    stored: list[tuple[str, str]] = []
-    for i, a in enumerate(attrs.fields(cls)):
-        var, key = f"v{i}", wire_name(a.name)
-        if a.default is attrs.NOTHING:
-            if not a.init:
-                continue  # __init__ leaves it unset too
-            lines.append(f"  {var} = o[{key!r}]")  # null goes to the hook, which refuses it
-            lines += _conversion(var, a.type, i, namespace, c, indent="  ")
-        elif not a.init:
-            lines.append(f"  {var} = {_default(a, i, namespace)}")
-        elif a.default is None and _takes_null(a.type):
-            # missing and null mean the same here: one lookup, then the conversion's None check
-            lines.append(f"  {var} = o.get({key!r})")
-            lines += _conversion(var, a.type, i, namespace, c, indent="  ")
-        else:
-            if _takes_null(a.type):  # an optional with another default: null is None
-                lines += [f"  {var} = o.get({key!r}, _MISSING)", f"  if {var} is _MISSING:"]
-            else:  # null is read as missing (``_null_means_default``): one lookup again
-                lines += [f"  {var} = o.get({key!r})", f"  if {var} is None:"]
-            lines.append(f"    {var} = {_default(a, i, namespace)}")
-            conversion = _conversion(var, a.type, i, namespace, c, indent="    ")
-            if conversion:
-                lines += ["  else:", *conversion]
-        stored.append((a.name, var))
-    lines.append("  instance = _new(_cls)")
-    slots = _slot_names(cls)
-    in_dict = [(name, var) for name, var in stored if name not in slots]
-    if in_dict:
-        values = ", ".join(f"{name!r}: {var}" for name, var in in_dict)
-        lines.append(f"  _set(instance, '__dict__', {{{values}}})")
-    lines += [f"  _set(instance, {name!r}, {var})" for name, var in stored if name in slots]
-    lines.append("  return instance")
-    name = f"structure_{cls.__name__}"
-    source = f"def {name}(o, _=None):\n" + "\n".join(lines) + "\n"
-    filename = f"<plexy_async generated structure {cls.__module__}.{cls.__qualname__}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
-    return namespace[name]  # type: ignore[no-any-return]
+    fields = attrs.fields(cls)
+    reads = {wire_name(a.name): _read_plan(a, c) for a in fields if a.init}.get
+    defaults: dict[str, Any] = {}
+    required: list[tuple[str, str]] = []  # (attribute, wire name)
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for a in fields:
+        if isinstance(a.default, _Factory):
+            factories.append((a.name, a.default.factory))
+        elif a.default is not attrs.NOTHING:
+            defaults[a.name] = a.default
+        elif a.init:
+            required.append((a.name, wire_name(a.name)))
+    slots = tuple(a.name for a in fields if a.name in _slot_names(cls))
+    in_dict = len(slots) < len(fields)
+    new, set_attribute = _new_object, _set_attribute
+
+    def structure_filled(o: Any, _: Any = None) -> Any:
+        if o.__class__ is not dict:
+            _not_an_object(o)
+        values = defaults.copy()
+        for key, value in o.items():
+            read = reads(key)
+            if read is None:
+                continue
+            name, exact, hook, t, null = read
+            if value.__class__ is exact or hook is None:
+                values[name] = value
+            elif value is not None or null == _NULL_TO_HOOK:
+                values[name] = hook(value, t)
+            elif null == _NULL_IS_NONE:
+                values[name] = None
+            # _NULL_IS_DEFAULT: as if the key were missing
+        if required:
+            for name, key in required:
+                if name not in values:
+                    raise KeyError(key)
+        if factories:
+            for name, factory in factories:
+                if name not in values:
+                    values[name] = factory()
+        instance: Any = new(cls)
+        if slots:
+            for name in slots:
+                set_attribute(instance, name, values.pop(name))
+        if in_dict:
+            set_attribute(instance, "__dict__", values)
+        return instance
+
+    return structure_filled
 
 
 def _slot_names(cls: type) -> set[str]:
@@ -583,46 +633,6 @@ def _slot_names(cls: type) -> set[str]:
         slots = klass.__dict__.get("__slots__", ())
         names.update((slots,) if isinstance(slots, str) else slots)
     return names
-
-
-def _conversion(
-    var: str, t: Any, i: int, namespace: dict[str, Any], c: Converter, *, indent: str
-) -> list[str]:
-    """Source lines that pass ``var`` through the hook for ``t``, or settle it inline."""
-    if t is None:  # an unannotated field takes what comes, as in cattrs
-        return []
-    hook = c.get_structure_hook(t)
-    inline: _Inline = getattr(hook, _INLINE, _NO_INLINE)
-    if inline.hook is not None:  # an optional: skip its layer, keep the inner hook's check
-        hook, t = inline.hook, inline.type
-        inline = _Inline(getattr(hook, _INLINE, _NO_INLINE).exact, nullable=True)
-    namespace[f"_h{i}"], namespace[f"_t{i}"] = hook, t
-    if hook is _structure_enum:  # its first step, inline: a known value's member
-        namespace[f"_m{i}"] = t._value2member_map_
-        body = [
-            f"m = _m{i}.get({var}) if {var}.__class__ is str else None",
-            f"{var} = m if m is not None else _h{i}({var}, _t{i})",
-        ]
-    else:
-        body = [f"{var} = _h{i}({var}, _t{i})"]
-    checks = []
-    if inline.nullable:
-        checks.append(f"{var} is not None")
-    if inline.exact is not None:
-        namespace[f"_x{i}"] = inline.exact
-        checks.append(f"{var}.__class__ is not _x{i}")
-    if not checks:
-        return [indent + line for line in body]
-    return [f"{indent}if {' and '.join(checks)}:", *(f"{indent}  {line}" for line in body)]
-
-
-def _default(a: attrs.Attribute[Any], i: int, namespace: dict[str, Any]) -> str:
-    """A source expression for the default of ``a``: a fresh one each time for a factory."""
-    if isinstance(a.default, _Factory):
-        namespace[f"_f{i}"] = a.default.factory
-        return f"_f{i}()"
-    namespace[f"_d{i}"] = a.default
-    return f"_d{i}"
 
 
 def _not_an_object(value: Any) -> None:
@@ -658,102 +668,38 @@ _structure_int = _scalar_hook(int, nullable=False)
 _structure_str = _scalar_hook(str, nullable=False)
 
 
-def _unstructure_attrs_factory(cls: type, c: Converter) -> Callable[[Any], Any]:
-    origin = typing.get_origin(cls)
-    if origin is not None:  # a generic alias (Page[Item]): cattrs resolves its type variables
-        attrs.resolve_types(origin)
-        rules: dict[str, Any] = {
-            a.name: override(rename=wire_name(a.name), omit_if_default=_omitted_if_none(a))
-            for a in attrs.fields(origin)
-            if a.init
-        }
-        return make_dict_unstructure_fn(cls, c, **rules)
-    attrs.resolve_types(cls)
-    return _generated_unstructure_fn(cls, c)
+def _unstructure_attrs_factory(cls: Any, c: Converter) -> Callable[[Any], Any]:
+    """cattrs' generated function for ``cls``: each init field under its wire name, those always
+    sent first, then the ones left out when ``None`` (``_omitted_if_none``), each group in field
+    order."""
+    origin = typing.get_origin(cls) or cls
+    attrs.resolve_types(origin)
+    rules: dict[str, Any] = {
+        a.name: override(
+            rename=wire_name(a.name),
+            omit_if_default=_omitted_if_none(a),
+            unstruct_hook=_present_value_hook(a, c) if _omitted_if_none(a) else None,
+        )
+        for a in attrs.fields(origin)
+        if a.init
+    }
+    return make_dict_unstructure_fn(cls, c, **rules)
 
 
 def _omitted_if_none(a: attrs.Attribute[Any]) -> bool:
     return a.default is None and not a.metadata.get(SEND_NULL, False)
 
 
-class OutField(NamedTuple):
-    """How one field of a model goes out: the plan both request writers follow.
-
-    ``_generated_unstructure_fn`` turns it into dicts, ``_json`` straight into JSON text.
-    """
-
-    key: str  # the wire name
-    name: str  # the attribute
-    type: Any  # the annotation; an optional's inner type
-    hook: Callable[[Any], Any] | None  # None: the value goes out as it is
-    copes_with_none: bool  # whether ``hook`` takes None itself (else None goes out as null)
-    omitted_if_none: bool  # left out when None (it defaults to None, no SEND_NULL)
-
-
-def _out_fields(cls: type, c: Converter) -> tuple[OutField, ...]:
-    """``cls``'s init fields in output order: those always sent first, then the others."""
-    always: list[OutField] = []
-    optional: list[OutField] = []
-    for a in attrs.fields(cls):
-        if not a.init:
-            continue
-        t, hook, copes_with_none = _unstructure_hook(a.type, c)
-        field = OutField(wire_name(a.name), a.name, t, hook, copes_with_none, _omitted_if_none(a))
-        (optional if field.omitted_if_none else always).append(field)
-    return (*always, *optional)
-
-
-def _generated_unstructure_fn(cls: type, c: Converter) -> Callable[[Any], Any]:
-    """``cls``'s unstructure function, generated once: what cattrs' generated one does, cheaper.
-
-    Same output, keys in the same order (``_out_fields``): each init field under its wire name,
-    through its type's hook unless that hook returns the value as is, and left out when it is
-    ``None`` and defaults to ``None`` (unless ``SEND_NULL``).
-    """
-    namespace: dict[str, Any] = {}
-    always: list[str] = []
-    optional: list[str] = []
-    fields = _out_fields(cls, c)
-    for i, f in enumerate(fields):
-        key, attribute = f.key, f"instance.{f.name}"
-        if f.hook is not None:
-            namespace[f"_u{i}"] = f.hook
-        if f.omitted_if_none:
-            value = "v" if f.hook is None else f"_u{i}(v)"
-            optional += [f"  v = {attribute}", "  if v is not None:", f"    res[{key!r}] = {value}"]
-        elif f.hook is None:
-            always.append(f"    {key!r}: {attribute},")
-        elif f.copes_with_none:
-            always.append(f"    {key!r}: _u{i}({attribute}),")
-        else:
-            always.append(f"    {key!r}: None if {attribute} is None else _u{i}({attribute}),")
-    name = f"unstructure_{cls.__name__}"
-    lines = [f"def {name}(instance):", "  res = {", *always, "  }", *optional, "  return res"]
-    source = "\n".join(lines) + "\n"
-    filename = f"<plexy_async generated unstructure {cls.__module__}.{cls.__qualname__}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
-    function = namespace[name]
-    setattr(function, _OUT_FIELDS, fields)
-    return function  # type: ignore[no-any-return]
-
-
-_OUT_FIELDS: Final = "_plexy_out_fields"
-
-
-def _unstructure_hook(t: Any, c: Converter) -> tuple[Any, Callable[[Any], Any] | None, bool]:
-    """For a field of type ``t``: the type its values go out as (an optional's inner type), the
-    hook they go through (``None`` when it returns values as they are), and whether that hook
-    copes with ``None`` itself."""
-    if t is None:  # an unannotated field: by the value's own class, as in cattrs
-        return None, c.unstructure, True
-    args = _union_args(t)
-    if len(args) == 2 and type(None) in args:  # an optional: None stays None, anything else
-        inner = args[0] if args[1] is type(None) else args[1]
-        hook = c.get_unstructure_hook(inner)
-        return inner, (None if hook is identity else hook), False
-    hook = c.get_unstructure_hook(t)
-    return t, (None if hook is identity else hook), True
+def _present_value_hook(a: attrs.Attribute[Any], c: Converter) -> Callable[[Any], Any] | None:
+    """For a field left out when ``None``: the hook of its type without the ``None``, all its
+    values meet (``identity`` for a str: cattrs then calls nothing). ``None``: cattrs' choice."""
+    args = _union_args(a.type)
+    if len(args) != 2 or type(None) not in args:
+        return None
+    inner = args[0] if args[1] is type(None) else args[1]
+    if isinstance(inner, TypeVar) or getattr(inner, "__parameters__", None):
+        return None  # a type variable: the generic alias's own function resolves it
+    return c.get_unstructure_hook(inner)
 
 
 # --- the two converters -------------------------------------------------------------------------
@@ -790,10 +736,10 @@ def _configure(c: Converter) -> Converter:
     return c
 
 
-_fast = _configure(Converter(detailed_validation=False))
+_fast = _configure(make_converter(detailed_validation=False))
 # Speed only, same rules as Amount.__init__; for Amount itself, not for any subclass.
 _fast.register_structure_hook_func(lambda t: t is Amount, _structure_amount)
-_detailed = _configure(Converter(detailed_validation=True))
+_detailed = _configure(make_converter(detailed_validation=True))
 _hooks: dict[Any, Hook] = {}
 
 
@@ -813,29 +759,97 @@ def structure(data: Any, cls: type[T]) -> T:
 
 def unstructure(obj: Any) -> Any:
     """A model as JSON-ready dicts, lists, strings and numbers."""
-    return unstructure_hook(obj.__class__)(obj)
-
-
-def unstructure_hook(cls: type) -> Callable[[Any], Any]:
-    """The function ``unstructure`` applies to an instance of exactly ``cls`` (cached)."""
-    hook = _unstructure_hooks.get(cls)
+    hook = _unstructure_hooks.get(obj.__class__)
     if hook is None:
-        hook = _unstructure_hooks[cls] = _fast.get_unstructure_hook(cls)
-    return hook
-
-
-def out_fields(cls: type) -> tuple[OutField, ...] | None:
-    """The field plan ``unstructure`` follows for ``cls``; ``None`` when a hook of its own
-    (a custom one, or cattrs' for a generic alias) writes it instead."""
-    return getattr(unstructure_hook(cls), _OUT_FIELDS, None)
-
-
-def unstructures_by_class(hook: Callable[[Any], Any]) -> bool:
-    """Whether ``hook`` (a union's) unstructures each value as its own class would be."""
-    return hook == _fast._unstructure_union
+        hook = _unstructure_hooks[obj.__class__] = _fast.get_unstructure_hook(obj.__class__)
+    return hook(obj)
 
 
 _unstructure_hooks: dict[type, Callable[[Any], Any]] = {}
+
+
+# --- bytes --------------------------------------------------------------------------------------
+
+
+def dumps(obj: Any) -> bytes:
+    """The request body of a model: ``unstructure(obj)`` as compact UTF-8 JSON, keys in order.
+
+    ``InvalidRequestError`` (with nothing sent yet) for a value JSON cannot carry exactly: NaN
+    or an infinity, an int beyond 64 bits, a lone surrogate, a dict key that is not a str, a
+    cycle, an object of a type JSON does not have, a naive datetime.
+    """
+    data = unstructure(obj)
+    try:
+        body = _orjson_dumps(data, _encode_other, _DUMPS_OPTIONS)
+    except TypeError as exc:  # orjson.JSONEncodeError; a naive datetime's error as its cause
+        problem = str(exc.__cause__ if isinstance(exc.__cause__, InvalidRequestError) else exc)
+    else:
+        # orjson writes NaN and the infinities as null: where there is no null, there is none.
+        if b"null" not in body or not _has_non_finite(data):
+            return body
+        problem = "NaN and infinities are not JSON numbers"
+    # Raised past the handler: no orjson object in the error's chain.
+    raise InvalidRequestError(f"cannot send this {type(obj).__name__}: {problem}")
+
+
+_orjson_dumps: Final = orjson.dumps
+_DUMPS_OPTIONS: Final = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _encode_other(value: Any) -> Any:
+    """What orjson does not write itself, in a free-form dict or a field holding a value of an
+    unexpected class: a datetime by the datetime rule, a float subclass as a float and a named
+    tuple as an array (as ``json`` does); anything else is no JSON."""
+    if isinstance(value, datetime):
+        return _format_datetime(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_non_finite(v) for v in value)
+    return False
+
+
+def loads(body: bytes) -> Any:
+    """A response body (UTF-8 JSON, RFC 8259) as dicts, lists, strings and numbers.
+
+    Read by orjson; what orjson reads differently from the standard library (an integer too
+    long for 64 bits, which it makes a float; a byte order mark, a lone surrogate escape, NaN,
+    which it refuses) is read by ``json.loads`` instead, so the values are always the standard
+    library's. ``ValueError`` for anything that is not one JSON value in UTF-8, nesting too deep
+    included.
+    """
+    # An int beyond 64 bits has 19 digits at least: scan the digits only (a C loop) for a run
+    # as long, which a string may hold too, then at worst the standard library reads it.
+    if _NINETEEN_DIGITS not in body.translate(_DIGITS_ONLY):
+        try:
+            return _orjson_loads(body)
+        except ValueError:  # orjson.JSONDecodeError
+            pass
+    return _stdlib_loads(body)
+
+
+_orjson_loads: Final = orjson.loads
+_DIGITS_ONLY: Final = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))  # 0-9: 0
+_NINETEEN_DIGITS: Final = b"0" * 19
+
+
+def _stdlib_loads(body: bytes) -> Any:
+    text = body.decode()  # strict UTF-8: a UnicodeDecodeError is a ValueError
+    try:
+        return json.loads(text[1:] if text.startswith("\ufeff") else text)
+    except RecursionError:
+        pass
+    raise ValueError("JSON nested too deeply")
 
 
 def _describe(exc: BaseException, type_: type | None) -> str:

@@ -9,9 +9,10 @@ Rows are flat. For ``payments.create``::
     id,reference,amount,currency,card_number,cvc,expiry_month,expiry_year,holder_name
     ,order-1,10000,KZT,4242424242424242,737,03,2030,A Shopper
 
-``id`` defaults to ``reference``; ``amount`` is an integer in minor units; ``merchant_account``
-may be a column or a default. Any other operation takes JSON Lines whose objects are passed as
-keyword arguments as they are (``id`` aside).
+``id`` defaults to ``reference``; ``amount`` is an integer in minor units; ``currency`` a current
+ISO 4217 code, in any case (``kzt`` is read as ``KZT``), checked by the client's own rule
+(``models.currency``); ``merchant_account`` may be a column or a default. Any other operation
+takes JSON Lines whose objects are passed as keyword arguments as they are (``id`` aside).
 """
 
 from __future__ import annotations
@@ -28,18 +29,8 @@ import attrs
 from plexy_async.batch._items import BatchItem, InvalidItem, Item
 from plexy_async.models.checkout import CardDetails, StoredPaymentMethodDetails
 from plexy_async.models.common import Amount
+from plexy_async.models.currency import is_iso_currency
 
-# Active ISO 4217 codes (plus ANG, replaced by XCG in 2025).
-_CURRENCY_ROWS: Final = (
-    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN",
-    "BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP",
-    "GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS",
-    "KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR",
-    "MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF",
-    "SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD",
-    "TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG",
-)
-CURRENCIES: Final = frozenset(code for row in _CURRENCY_ROWS for code in row.split())
 FORMATS: Final = ("csv", "jsonl")
 _SUFFIXES: Final = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
@@ -101,7 +92,7 @@ def _amount(row: dict[str, str]) -> Amount:
         raise _BadRow(f"amount must be a whole number of minor units, got {raw[:20]!r}")
     if not currency:
         raise _BadRow("missing currency")
-    if currency not in CURRENCIES:
+    if not is_iso_currency(currency):  # the client's and the mock's rule (models.currency)
         raise _BadRow(f"unknown currency {currency[:10]!r}")
     value = int(raw)
     if value <= 0:

@@ -21,6 +21,19 @@ class BatchItem:
 
     ``params`` are the keyword arguments of the operation; they may hold card data, so they are
     never shown by ``repr()`` and never written to the journal.
+
+    Attributes:
+        id: The item's stable id, 1 to 255 characters; its idempotency key derives from it.
+        params: The operation's keyword arguments (amounts as ``Amount``, in minor units).
+        line: Where it came from in the input file, for the journal.
+
+    Raises:
+        ValueError: An empty id, or one longer than 255 characters.
+
+    Example:
+        ::
+
+            BatchItem("order-1", {"transaction_id": "txn_1", "amount": 500})  # payments.refund
     """
 
     id: str = attrs.field(validator=_check_id)
@@ -30,7 +43,13 @@ class BatchItem:
 
 @attrs.frozen
 class InvalidItem:
-    """An input line that could not become an item: journalled as rejected, never sent."""
+    """An input line that could not become an item: journalled as rejected, never sent.
+
+    Attributes:
+        line: The input line's number.
+        reason: Why it was rejected (card numbers masked in the journal).
+        id: The item's id, when the line had one.
+    """
 
     line: int | None
     reason: str
@@ -38,5 +57,6 @@ class InvalidItem:
 
 
 Item: TypeAlias = BatchItem | InvalidItem
-#: A custom operation: called with the item and its idempotency key, returns the response.
+"""What a batch reads: an item to send, or an input line to journal as rejected."""
 Operation: TypeAlias = Callable[[BatchItem, str], Awaitable[object]]
+"""A custom operation: called with the item and its idempotency key, returns the response."""

@@ -41,20 +41,27 @@ JOURNAL_VERSION: Final = 2
 class Outcome(enum.StrEnum):
     """How an item ended."""
 
-    SUCCEEDED = "succeeded"  # the call returned; the journal holds the response's ids
-    DECLINED = "declined"  # the call returned result_code Refused: data, nothing was charged
-    FAILED = "failed"  # an error answer or failure: nothing was charged
-    IN_DOUBT = "in_doubt"  # it may or may not have been processed: re-send with its key
-    # every request it sent was answered 429, before any processing: nothing was charged, and
-    # nothing was settled either; re-sent with its key like an item in doubt
+    SUCCEEDED = "succeeded"
+    """The call returned; the journal holds the response's ids."""
+    DECLINED = "declined"
+    """The call returned ``result_code`` Refused: data, nothing was charged."""
+    FAILED = "failed"
+    """An error answer or failure: nothing was charged."""
+    IN_DOUBT = "in_doubt"
+    """It may or may not have been processed: re-sent with its key on resume."""
     RATE_LIMITED = "rate_limited"
-    REJECTED = "rejected"  # bad input or arguments: never sent
+    """Every request it sent was answered 429, before any processing: nothing was charged,
+    and nothing was settled either; re-sent with its key on resume, like an item in doubt."""
+    REJECTED = "rejected"
+    """Bad input or arguments: never sent."""
 
 
-#: Outcomes a resumed batch does not send again (``retry_failed`` re-sends FAILED too).
-#: REJECTED is not among them: fix the input line and resume, and it goes out. IN_DOUBT and
-#: RATE_LIMITED go out again with the key the journal holds for them.
 FINISHED: Final = frozenset({Outcome.SUCCEEDED, Outcome.DECLINED, Outcome.FAILED})
+"""Outcomes a resumed batch does not send again (``retry_failed`` re-sends FAILED too).
+
+REJECTED is not among them: fix the input line and resume, and it goes out. IN_DOUBT and
+RATE_LIMITED go out again with the key the journal holds for them.
+"""
 #: Outcomes whose journalled key a resumed batch sends the item with.
 RESENT_WITH_KEY: Final = frozenset({Outcome.IN_DOUBT, Outcome.RATE_LIMITED})
 
@@ -89,7 +96,19 @@ class JournalWriter:
 
 @attrs.define(eq=False)
 class JournalState:
-    """What a journal says so far: the batch it belongs to and each item's latest outcome."""
+    """What a journal says so far: the batch it belongs to and each item's latest outcome.
+
+    Attributes:
+        batch_id: The batch the journal belongs to (None for an empty journal).
+        operation: The operation its first run called.
+        key_check: A check of the batch secret (an HMAC output: reveals nothing about it).
+        runs: How many runs wrote to it.
+        outcomes: Each item id's latest outcome.
+        in_doubt_keys: The key each item in doubt was sent with.
+        rate_limited_keys: The key each rate-limited item was sent with.
+        rejected_lines: Input lines without an id that were rejected.
+        unreadable_lines: Lines skipped as unreadable (a line cut off by a crash, say).
+    """
 
     batch_id: str | None = None
     operation: str | None = None
@@ -102,6 +121,7 @@ class JournalState:
     unreadable_lines: int = 0
 
     def finished(self, item_id: str, *, retry_failed: bool = False) -> bool:
+        """Whether a resumed run skips the item (its latest outcome is in ``FINISHED``)."""
         outcome = self.outcomes.get(item_id)
         if outcome is None or outcome not in FINISHED:
             return False
@@ -120,6 +140,7 @@ class JournalState:
         return counts
 
     def add(self, record: dict[str, Any]) -> None:
+        """Take one parsed journal line into account."""
         event = record.get("event")
         if event == "run":
             self.runs += 1
@@ -151,7 +172,24 @@ class JournalState:
 
 
 def iter_journal(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Every readable line of a journal, in order. Unreadable lines are skipped."""
+    """Every readable line of a journal, in order. Unreadable lines are skipped.
+
+    Args:
+        path: The journal's path.
+
+    Yields:
+        Each line's JSON object (``event`` is ``run``, ``item`` or ``end``).
+
+    Raises:
+        OSError: The file cannot be opened.
+
+    Example:
+        ::
+
+            for record in iter_journal("out.jsonl"):
+                if record.get("outcome") == "in_doubt":
+                    print(record["id"], record["key"])
+    """
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             record = _parse(line)
@@ -163,6 +201,21 @@ def read_journal(path: str | os.PathLike[str]) -> JournalState:
     """The state a journal records; an absent file reads as an empty journal.
 
     Memory: the latest outcome of every item id is kept (about 100 bytes per item).
+
+    Args:
+        path: The journal's path.
+
+    Returns:
+        The batch id, operation and each item's latest outcome.
+
+    Raises:
+        OSError: The file exists but cannot be read.
+
+    Example:
+        ::
+
+            state = read_journal("out.jsonl")
+            print(state.counts()[Outcome.IN_DOUBT], "items in doubt")
     """
     state = JournalState()
     if not os.path.exists(path):

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from plexy_async._client import PlexyClient
 
 ENV_BATCH_SECRET: Final = "PLEXY_BATCH_SECRET"
+"""The environment variable that holds the batch secret when ``Batch(secret=...)`` is not given."""
 
 
 def idempotency_key_for(secret: str | bytes, batch_id: str, item_id: str) -> str:
@@ -50,6 +51,19 @@ def idempotency_key_for(secret: str | bytes, batch_id: str, item_id: str) -> str
 
     The same secret, batch id and item id always give the same key; without the secret the key
     cannot be guessed.
+
+    Args:
+        secret: The batch secret (``PLEXY_BATCH_SECRET``).
+        batch_id: The batch's id.
+        item_id: The item's id.
+
+    Returns:
+        The key, such as ``pb_3f1c...`` (51 characters).
+
+    Example:
+        ::
+
+            key = idempotency_key_for(secret, "payouts-2024-06-01", "order-17")
     """
     message = f"{len(batch_id)}:{batch_id}:{item_id}".encode()
     return "pb_" + hmac.new(_secret_bytes(secret), message, hashlib.sha256).hexdigest()[:48]
@@ -71,6 +85,32 @@ class Batch:
     ``secret`` (or ``PLEXY_BATCH_SECRET``) keys the HMAC of the idempotency keys; it is never
     written anywhere. Resume with the same ``batch_id`` and secret, or the keys would differ:
     both are checked against the journal.
+
+    Args:
+        batch_id: The batch's stable id: the same one to resume it.
+        secret: The HMAC secret of the idempotency keys; default ``$PLEXY_BATCH_SECRET``.
+        concurrency: Calls in flight at most (the number of worker tasks).
+        journal: The JSON Lines journal's path; None for no journal (no resume).
+        resume: Continue the journal's batch: skip finished items, re-send those in doubt or
+            rate-limited with their keys.
+        retry_failed: With ``resume``, send failed items again too (with the same keys).
+        max_resends: How many times an item that ended on a 429 (or a 409 in flight) is sent
+            again.
+        max_pause: The longest wait, in seconds, a ``Retry-After`` may close the gate for.
+        fsync: ``os.fsync`` the journal after every line (slower; survives a power cut).
+
+    Attributes:
+        stats: Live counters (``BatchStats``), for a progress display.
+
+    Raises:
+        ConfigurationError: An empty ``batch_id``, ``concurrency`` below 1, no secret, or
+            ``resume`` without a journal.
+
+    Example:
+        ::
+
+            batch = Batch(batch_id="refunds-june", concurrency=16, journal="refunds.jsonl")
+            summary = await batch.run(plexy, items, "payments.refund")
     """
 
     def __init__(
@@ -124,6 +164,12 @@ class Batch:
 
         aiohttp's default pool (100) would make calls past it queue for a connection, and the
         attempt's timeout counts that wait.
+
+        Args:
+            base: The pool settings to start from; default ``PoolLimits()``.
+
+        Returns:
+            ``base`` with ``limit`` (and a non-zero ``limit_per_host``) at least ``concurrency``.
         """
         base = base or PoolLimits()
         per_host = base.limit_per_host
@@ -192,6 +238,23 @@ class Batch:
         ``operation`` is a service call by name, such as ``"payments.create"`` (called with the
         item's ``params`` as keyword arguments and ``idempotency_key=``), or an async callable
         ``(item, idempotency_key) -> response``.
+
+        An item's error never stops the batch: it is counted and journalled.
+
+        Args:
+            client: The client to call; its pool must hold ``concurrency`` connections (see
+                ``pool_limits``), and ``trace_configs=[batch.trace_config()]`` is recommended.
+            items: ``BatchItem`` (or ``InvalidItem``) objects, read lazily.
+            operation: A service call by name, or an async callable.
+
+        Returns:
+            The counts, throughput and latency percentiles (seconds) of the run.
+
+        Raises:
+            RuntimeError: This batch already ran.
+            ConfigurationError: An unknown operation, one that takes no idempotency key, a pool
+                smaller than ``concurrency``, or a journal of another batch, operation or secret.
+            Exception: Whatever reading ``items`` raised (the calls in flight end first).
         """
         if self._ran:
             raise RuntimeError("a Batch runs once; create another to run again or to resume")
@@ -431,7 +494,21 @@ def _check_resume(state: JournalState, batch_id: str, operation: str, key_check:
 def operation_for(client: PlexyClient, name: str) -> Operation:
     """The service call ``name`` (such as ``"payments.create"``) as a batch operation.
 
-    Raises ``ConfigurationError`` for an unknown call, or one that takes no idempotency key.
+    Args:
+        client: The client whose service is called.
+        name: ``service.method``, such as ``"payments.create"``.
+
+    Returns:
+        An async callable ``(item, idempotency_key) -> response``.
+
+    Raises:
+        ConfigurationError: An unknown call, or one that takes no idempotency key.
+
+    Example:
+        ::
+
+            call = operation_for(plexy, "payments.create")
+            response = await call(BatchItem("order-1", params), batch.key_for("order-1"))
     """
     return _resolve(client, name)[0]
 
@@ -483,5 +560,23 @@ async def run_batch(
     operation: str | Operation,
     **options: Any,
 ) -> BatchSummary:
-    """``Batch(**options).run(client, items, operation)`` in one call."""
+    """``Batch(**options).run(client, items, operation)`` in one call.
+
+    Args:
+        client: The client to call.
+        items: ``BatchItem`` (or ``InvalidItem``) objects, read lazily.
+        operation: A service call by name, or an async callable.
+        **options: ``Batch``'s keyword arguments (``batch_id`` is required).
+
+    Returns:
+        The run's summary.
+
+    Raises:
+        ConfigurationError: As ``Batch()`` and ``Batch.run()`` raise it.
+
+    Example:
+        ::
+
+            summary = await run_batch(plexy, items, "payments.create", batch_id="june", secret=s)
+    """
     return await Batch(**options).run(client, items, operation)

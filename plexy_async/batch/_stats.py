@@ -20,7 +20,12 @@ UNSETTLED: Final = (Outcome.FAILED, Outcome.IN_DOUBT, Outcome.RATE_LIMITED, Outc
 
 
 class LatencyHistogram:
-    """Log-scaled buckets: percentiles within 2% in constant memory, whatever the item count."""
+    """Log-scaled buckets: percentiles within 2% in constant memory, whatever the item count.
+
+    Attributes:
+        count: Latencies added.
+        max: The largest latency added, in seconds.
+    """
 
     __slots__ = ("_buckets", "count", "max")
 
@@ -30,6 +35,7 @@ class LatencyHistogram:
         self.max = 0.0
 
     def add(self, seconds: float) -> None:
+        """Count one latency, in seconds."""
         index = (
             0
             if seconds <= _MIN_SECONDS
@@ -41,7 +47,17 @@ class LatencyHistogram:
             self.max = seconds
 
     def percentile(self, p: float) -> float:
-        """The ``p``-th percentile in seconds (the upper edge of its bucket, at most the max)."""
+        """The ``p``-th percentile in seconds (the upper edge of its bucket, at most the max).
+
+        Args:
+            p: The percentile, 0 to 100.
+
+        Returns:
+            Seconds; 0.0 when nothing was added.
+
+        Raises:
+            ValueError: ``p`` outside 0 to 100.
+        """
         if not 0 <= p <= 100:
             raise ValueError(f"percentile must be within 0..100, got {p}")
         if self.count == 0:
@@ -57,7 +73,19 @@ class LatencyHistogram:
 
 @attrs.define(eq=False)
 class BatchStats:
-    """Counters a running batch updates as items end; a progress display reads them."""
+    """Counters a running batch updates as items end; a progress display reads them.
+
+    Attributes:
+        counts: Items ended in this run, per outcome.
+        skipped: Items finished in an earlier run, not sent again.
+        in_flight: Items being sent now.
+        retries: Extra HTTP attempts, plus items the batch sent again itself.
+        rate_limit_pauses: How many times a 429 closed the batch's gate.
+        latency: Per item, from its start to its end, in seconds; items cancelled in flight
+            are left out.
+        started: When the run started, in ``time.monotonic()`` seconds.
+        ended: When it ended, in ``time.monotonic()`` seconds (None while running).
+    """
 
     counts: dict[Outcome, int] = attrs.field(factory=lambda: dict.fromkeys(Outcome, 0))
     skipped: int = 0  # finished in an earlier run, not sent again
@@ -81,6 +109,7 @@ class BatchStats:
 
     @property
     def elapsed(self) -> float:
+        """Seconds since the run started (until it ended)."""
         if self.started is None:
             return 0.0
         return (self.ended if self.ended is not None else time.monotonic()) - self.started
@@ -94,7 +123,30 @@ class BatchStats:
 
 @attrs.frozen(kw_only=True)
 class BatchSummary:
-    """The outcome of one run of a batch."""
+    """The outcome of one run of a batch.
+
+    Attributes:
+        batch_id: The batch's id.
+        operation: The operation it called.
+        concurrency: Calls in flight at most.
+        counts: Items ended in this run, per outcome.
+        skipped: Items finished in an earlier run, not sent again.
+        retries: Extra HTTP attempts, plus items the batch sent again itself.
+        rate_limit_pauses: How many times a 429 closed the batch's gate.
+        elapsed: The run's duration, in seconds.
+        latency_ms: ``p50``, ``p90``, ``p99`` and ``max`` per item, in milliseconds;
+            items cancelled in flight are left out.
+        interrupted: Whether the run was stopped or cancelled before the end of its items.
+        journal: The journal's path, if any.
+
+    Example:
+        ::
+
+            summary = await batch.run(plexy, items, "payments.create")
+            print(summary.format())
+            if not summary.all_settled:
+                ...  # resume: Batch(..., resume=True)
+    """
 
     batch_id: str
     operation: str
@@ -110,10 +162,12 @@ class BatchSummary:
 
     @property
     def processed(self) -> int:
+        """Items that ended in this run (skipped ones not included)."""
         return sum(self.counts.values())
 
     @property
     def throughput(self) -> float:
+        """Processed items per second."""
         return self.processed / self.elapsed if self.elapsed > 0 else 0.0
 
     @property
@@ -133,6 +187,7 @@ class BatchSummary:
         interrupted: bool,
         journal: str | None,
     ) -> BatchSummary:
+        """The summary of ``stats`` (``Batch.summary()`` calls it)."""
         latency = {f"p{p:g}": stats.latency.percentile(p) * 1000 for p in PERCENTILES}
         latency["max"] = stats.latency.max * 1000
         return cls(
@@ -150,6 +205,7 @@ class BatchSummary:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (durations in seconds as ``elapsed_s``, latencies in ms)."""
         return {
             "batch_id": self.batch_id,
             "operation": self.operation,

@@ -40,6 +40,16 @@ from plexy_async.errors import ConfigurationError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``plexy-async`` argument parser, with its ``batch``, ``mock`` and ``demo`` commands.
+
+    Returns:
+        The parser; ``parse_args()`` exits with status 2 on a usage error.
+
+    Example:
+        ::
+
+            args = build_parser().parse_args(["batch", "payments.csv", "--concurrency", "64"])
+    """
     parser = argparse.ArgumentParser(
         prog="plexy-async",
         description="Command line of plexy_async, the asyncio client for the Plexy payments API.",
@@ -130,6 +140,22 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (the ``plexy-async`` entry point) in a new event loop.
+
+    Args:
+        argv: The arguments, without the program's name; default ``sys.argv[1:]``.
+
+    Returns:
+        The exit status: ``EXIT_OK``, ``EXIT_ITEMS``, ``EXIT_USAGE`` or ``EXIT_INTERRUPTED``.
+
+    Raises:
+        SystemExit: A usage error (status 2), or ``--help``.
+
+    Example:
+        ::
+
+            sys.exit(main(["mock", "--port", "8080"]))
+    """
     args = build_parser().parse_args(argv)
     try:
         return asyncio.run(run(args))
@@ -141,6 +167,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def run(
     args: argparse.Namespace, out: IO[str] | None = None, err: IO[str] | None = None
 ) -> int:
+    """Run parsed arguments in the running event loop (for tests and embedding).
+
+    Args:
+        args: What ``build_parser().parse_args()`` returned.
+        out: Where results and progress go; default ``sys.stdout``.
+        err: Where errors go; default ``sys.stderr``.
+
+    Returns:
+        The exit status, as ``main()`` returns it.
+
+    Example:
+        ::
+
+            status = await run(build_parser().parse_args(["demo"]), out=io.StringIO())
+    """
     out = out or sys.stdout
     err = err or sys.stderr
     if args.command == "batch":

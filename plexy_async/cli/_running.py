@@ -16,8 +16,16 @@ from plexy_async._client import PlexyClient
 from plexy_async.batch import Batch, BatchSummary, Item, Operation
 from plexy_async.cli._progress import Display, follow
 
-EXIT_OK, EXIT_ITEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK = 0
+"""Every item succeeded or was declined (the demo: and its reconciliation matched)."""
+EXIT_ITEMS = 1
+"""Some items failed, are in doubt, were rate-limited or were rejected: see the journal."""
+EXIT_USAGE = 2
+"""A usage or configuration error (bad arguments, no API key, no batch secret)."""
+EXIT_INTERRUPTED = 130
+"""Interrupted by Ctrl-C: ``--resume`` continues the batch."""
 ENV_MERCHANT_ACCOUNT = "PLEXY_MERCHANT_ACCOUNT"
+"""The merchant account for CSV rows without a ``merchant_account`` column."""
 
 
 async def run_with_progress(

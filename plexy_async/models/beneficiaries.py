@@ -14,13 +14,14 @@ from typing import Any
 
 import attrs
 
+from plexy_async.errors import InvalidRequestError
 from plexy_async.models._money import (
     minor_units,
     non_empty,
     optional_currency_code,
     optional_minor_units,
 )
-from plexy_async.models.common import APIResponse, OpenStrEnum
+from plexy_async.models.common import APIResponse, OpenStrEnum, got
 
 
 class BeneficiaryStatus(OpenStrEnum):
@@ -31,6 +32,17 @@ class BeneficiaryStatus(OpenStrEnum):
 
 
 # --- request side -------------------------------------------------------------------------------
+
+
+def _status(value: BeneficiaryStatus | str | None) -> BeneficiaryStatus | None:
+    """``None``, or a ``BeneficiaryStatus`` from a member or its string."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequestError(
+            f"status must be a BeneficiaryStatus or a str such as 'inactive', got {got(value)}"
+        )
+    return BeneficiaryStatus(value)
 
 
 @attrs.frozen(kw_only=True, slots=False)
@@ -57,14 +69,12 @@ class UpdateBeneficiaryRequest:
     bank_name: str | None = None
     email: str | None = None
     description: str | None = None
-    status: BeneficiaryStatus | None = attrs.field(
-        default=None, converter=attrs.converters.optional(BeneficiaryStatus)
-    )  # a plain "inactive" is accepted too
+    status: BeneficiaryStatus | None = attrs.field(default=None, converter=_status)  # or "inactive"
     metadata: dict[str, str] | None = None
 
     def __attrs_post_init__(self) -> None:
         if all(getattr(self, a.name) is None for a in attrs.fields(type(self))):
-            raise ValueError("nothing to update: pass at least one field")
+            raise InvalidRequestError("nothing to update: pass at least one field")
 
 
 @attrs.frozen(kw_only=True, slots=False)

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from plexy_async.errors import InvalidRequestError
+from plexy_async.models._money import amount_to_send, optional_amount_to_send
 from plexy_async.models.common import Amount, APIResponse, OpenStrEnum, card_number_repr
 
 
@@ -137,7 +138,7 @@ class PaymentMethodsRequest:
     """``POST /paymentMethods``: the methods available for a shopper and amount."""
 
     merchant_account: str
-    amount: Amount | None = None
+    amount: Amount | None = attrs.field(default=None, validator=optional_amount_to_send)
     country_code: str | None = None
     channel: str | None = None
     shopper_locale: str | None = None
@@ -150,7 +151,7 @@ class PaymentMethodsRequest:
 class PaymentRequest:
     """``POST /payments``: start a payment."""
 
-    amount: Amount
+    amount: Amount = attrs.field(validator=amount_to_send)
     reference: str
     merchant_account: str
     payment_method: PaymentMethodInput
@@ -186,7 +187,7 @@ class PaymentDetailsRequest:
 class CreateSessionRequest:
     """``POST /sessions``: create a checkout session."""
 
-    amount: Amount
+    amount: Amount = attrs.field(validator=amount_to_send)
     merchant_account: str
     reference: str
     return_url: str

@@ -3,60 +3,74 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, NewType
 
 import attrs
 
 from plexy_async._mask import keep_first6_last4
+from plexy_async.errors import InvalidRequestError
+from plexy_async.models.currency import (
+    MINOR_UNIT_EXPONENTS,
+    currency_problem,
+    is_currency_code_shape,
+)
 
-_CURRENCY = re.compile(r"[A-Z]{3}")  # used with fullmatch: no trailing newline slips by
+#: The rule ``Amount`` checks a currency by (the converter's fast path for ``Amount`` uses it
+#: too): three upper-case letters. What we send must also be in ISO 4217 (``models.currency``).
+is_currency_code = is_currency_code_shape
 
-# ISO 4217 minor-unit exponents that differ from the usual 2 (for display and conversion).
-CURRENCY_EXPONENTS: dict[str, int] = {
-    "BHD": 3, "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0,
-    "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3, "UGX": 0,
-    "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-}  # fmt: skip
+
+def got(value: object) -> str:
+    """``value`` as an error message shows it: its type, and the value itself when short and
+    plain (``float 1.5``, ``bool True``, ``str 'soon'``, ``dict``)."""
+    kind = type(value).__name__
+    if isinstance(value, bool | int | float):
+        return f"{kind} {value!r}"
+    if isinstance(value, str):
+        return f"{kind} {value[:20] + '...' if len(value) > 20 else value!r}"
+    return kind
 
 
 def currency_exponent(currency: str) -> int:
-    """Number of decimals of ``currency`` (KZT 2, JPY 0, KWD 3)."""
-    return CURRENCY_EXPONENTS.get(currency, 2)
+    """Number of decimals of ``currency`` (KZT 2, JPY 0, KWD 3), for display: ISO 4217's, and 2
+    for a code ISO 4217 (as we know it) does not have, which only a response can carry.
+    ``models.currency.minor_unit_exponent`` refuses such a code instead."""
+    return MINOR_UNIT_EXPONENTS.get(currency, 2)
 
 
 def _check_value(_: object, __: attrs.Attribute[int], value: int) -> None:
-    if type(value) is not int:
-        raise TypeError(f"amount value must be an int in minor units, not {type(value).__name__}")
+    if value.__class__ is not int:  # bool is an int subclass: refused too
+        raise InvalidRequestError(
+            f"Amount.value must be an int in minor units (10000 = 100.00 KZT), got {got(value)}"
+        )
     if value < 0:
-        raise ValueError("amount value must not be negative")
-
-
-def is_currency_code(value: object) -> bool:
-    """Whether ``value`` is a three-letter ISO 4217 code such as ``"KZT"``."""
-    if value.__class__ is str and value in _currency_codes_seen:  # on every Amount: be quick
-        return True
-    if not isinstance(value, str) or _CURRENCY.fullmatch(value) is None:
-        return False
-    if value.__class__ is str:
-        _currency_codes_seen.add(value)
-    return True
-
-
-# The codes is_currency_code has accepted: a set lookup is cheaper than the regular expression.
-# At most 26**3 of them.
-_currency_codes_seen: set[str] = set()
+        raise InvalidRequestError(f"Amount.value must not be negative, got {value}")
 
 
 def _check_currency(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if not is_currency_code(value):
-        raise ValueError(f"currency must be an ISO 4217 code such as 'KZT', got {value!r}")
+    if not is_currency_code_shape(value):
+        raise InvalidRequestError(currency_problem("Amount.currency", value))
 
 
 @attrs.frozen
 class Amount:
-    """Money in minor units: ``Amount(10000, "KZT")`` is 100.00 KZT."""
+    """Money in minor units: ``Amount(10000, "KZT")`` is 100.00 KZT.
+
+    ``value`` is a non-negative ``int`` of minor units (``currency_exponent`` decimals: KZT and
+    USD 2, JPY 0, KWD 3); ``currency`` three upper-case letters. Anything else (a float, a
+    bool, a str value, a negative value, ``"kzt"``, ``"KZ"``) raises ``InvalidRequestError``,
+    which is a ``ValueError`` too.
+
+    Strict on what we send, lenient on what we receive. Every request that carries an
+    ``Amount`` (``payments.create``, ``sessions.create``, ``payment_methods.list``) also
+    requires a current ISO 4217 code, from the ``iso4217`` package (``models.currency``):
+    ``Amount(100, "XYZ")`` is refused there with ``InvalidRequestError``, before anything is
+    sent. An ``Amount`` read from a response or a webhook needs only the three letters: a server
+    that supports a currency before the installed ISO 4217 data lists it (or still reports one
+    ISO has retired) must not make a response fail to parse, since it describes money that
+    has already moved.
+    """
 
     value: int = attrs.field(validator=_check_value)
     currency: str = attrs.field(validator=_check_currency)

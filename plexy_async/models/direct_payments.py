@@ -12,7 +12,7 @@ from datetime import datetime
 
 import attrs
 
-from plexy_async.models._money import currency_code, minor_units, non_empty
+from plexy_async.models._money import currency_code, instance_of, minor_units, non_empty
 from plexy_async.models.common import APIResponse, card_number_repr
 from plexy_async.models.transactions import TransactionStatus
 
@@ -34,7 +34,7 @@ class DirectPaymentRequest:
 
     amount: int = attrs.field(validator=minor_units)
     currency: str = attrs.field(validator=currency_code)
-    card: CardData = attrs.field(validator=attrs.validators.instance_of(CardData))
+    card: CardData = attrs.field(validator=instance_of(CardData))
     order_reference: str | None = None
     description: str | None = None
     customer_id: str | None = None

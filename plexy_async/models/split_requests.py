@@ -14,13 +14,14 @@ from decimal import Decimal
 
 import attrs
 
+from plexy_async.errors import InvalidRequestError
 from plexy_async.models._money import (
     currency_code,
     minor_units,
     non_empty,
     optional_minor_units,
 )
-from plexy_async.models.common import APIResponse, OpenStrEnum
+from plexy_async.models.common import APIResponse, OpenStrEnum, got
 
 # --- request side -------------------------------------------------------------------------------
 
@@ -28,10 +29,10 @@ from plexy_async.models.common import APIResponse, OpenStrEnum
 def _check_percentage(_: object, __: attrs.Attribute[float | None], value: float | None) -> None:
     if value is None:
         return
-    if type(value) not in (int, float):
-        raise TypeError(f"percentage must be a number, not {type(value).__name__}")
+    if type(value) not in (int, float):  # not a bool
+        raise InvalidRequestError(f"percentage must be a number in (0, 100], got {got(value)}")
     if not 0 < value <= 100:
-        raise ValueError(f"percentage must be in (0, 100], got {value}")
+        raise InvalidRequestError(f"percentage must be in (0, 100], got {value}")
 
 
 @attrs.frozen(kw_only=True, slots=False)
@@ -44,7 +45,7 @@ class SplitShare:
 
     def __attrs_post_init__(self) -> None:
         if (self.amount is None) == (self.percentage is None):
-            raise ValueError(
+            raise InvalidRequestError(
                 f"share of {self.beneficiary_id}: give exactly one of amount or percentage"
             )
 
@@ -58,19 +59,27 @@ def share_amount(total: int, share: SplitShare) -> int:
 
 
 def check_shares(shares: list[SplitShare], total: int | None) -> None:
-    """Shares are non-empty, one per beneficiary, at most 100 % and at most ``total``."""
+    """Shares are a non-empty list of ``SplitShare``, one per beneficiary, at most 100 % and at
+    most ``total``; ``InvalidRequestError`` otherwise."""
+    if not isinstance(shares, list | tuple):
+        raise InvalidRequestError(f"shares must be a list of SplitShare, got {got(shares)}")
+    for share in shares:
+        if not isinstance(share, SplitShare):
+            raise InvalidRequestError(
+                f"shares must be a list of SplitShare, got a {type(share).__name__} in it"
+            )
     if not shares:
-        raise ValueError("shares must not be empty")
+        raise InvalidRequestError("shares must not be empty: give at least one SplitShare")
     ids = [s.beneficiary_id for s in shares]
     if len(set(ids)) != len(ids):
-        raise ValueError("shares: one share per beneficiary")
+        raise InvalidRequestError("shares: one share per beneficiary")
     percent = sum((Decimal(str(s.percentage)) for s in shares if s.percentage is not None), 0)
     if percent > 100:
-        raise ValueError(f"shares: percentages add up to {percent} %, more than 100 %")
+        raise InvalidRequestError(f"shares: percentages add up to {percent} %, more than 100 %")
     if total is not None:
         claimed = sum(share_amount(total, s) for s in shares)
         if claimed > total:
-            raise ValueError(f"shares add up to {claimed}, more than the amount {total}")
+            raise InvalidRequestError(f"shares add up to {claimed}, more than the amount {total}")
 
 
 @attrs.frozen(kw_only=True, slots=False)
@@ -98,7 +107,9 @@ class UpdateSplitRequest:
 
     def __attrs_post_init__(self) -> None:
         if self.shares is None and self.order_reference is None and self.description is None:
-            raise ValueError("nothing to update: pass shares, order_reference or description")
+            raise InvalidRequestError(
+                "nothing to update: pass shares, order_reference or description"
+            )
         if self.shares is not None:
             check_shares(self.shares, None)  # the total is the server's: it checks the sum
 

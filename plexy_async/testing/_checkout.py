@@ -18,6 +18,7 @@ import attrs
 from aiohttp import web
 
 from plexy_async._core.routes import route
+from plexy_async.models.currency import currency_problem, is_iso_currency
 
 from ._cards import card_brand, valid_card_number
 from ._error_bodies import checkout_error, json_response
@@ -133,9 +134,10 @@ def _amount(body: dict[str, Any]) -> dict[str, Any]:
         raise _missing("amount.currency")
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise _invalid("amount.value", "must be a positive integer in minor units")
-    if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
-        raise _invalid("amount.currency", "must be a 3-letter ISO 4217 code")
-    return {"currency": currency.upper(), "value": value}
+    if not is_iso_currency(currency):  # the client's own rule (models.currency): "kzt" is not
+        raise ApiError(422, "parameter_invalid", currency_problem("amount.currency", currency),
+                       "amount.currency")  # fmt: skip
+    return {"currency": currency, "value": value}
 
 
 @attrs.frozen
@@ -250,7 +252,10 @@ class Checkout:
 
     async def payment_methods(self, request: web.Request) -> web.Response:
         try:
-            _str(_object(await request.read()), "merchantAccount")
+            body = _object(await request.read())
+            _str(body, "merchantAccount")
+            if body.get("amount") is not None:  # optional here, checked as everywhere when given
+                _amount(body)
         except ApiError as e:
             return e.response(request[REQUEST_ID])
         return json_response(_PAYMENT_METHODS)

@@ -36,7 +36,19 @@ _INVALID_JSON: Final = b'{"pspReference": "8815658961765250", "resultCode": "Aut
 
 @attrs.frozen(kw_only=True)
 class Fault:
-    """One scripted failure. Build it with the classmethods, e.g. ``Fault.status(503)``."""
+    """One scripted failure. Build it with the classmethods, e.g. ``Fault.status(503)``.
+
+    Faults that answer instead of the handler (``status``, ``drop_before``, ``redirect``,
+    ``invalid_json``, ``oversize``) leave no charge. Faults that let the handler run first
+    (``delay``, ``drop_after_commit``, ``truncated``, ``garbled_after_commit``) charge: a client
+    that retries with the same ``Idempotency-Key`` gets the stored answer, not a second charge.
+
+    Example:
+        ::
+
+            mock.faults.add("POST", "/v2/payments", Fault.status(429, retry_after=2))
+            mock.faults.add("POST", "/v2/payments", Fault.drop_after_commit())
+    """
 
     kind: FaultKind
     code: int | None = None
@@ -64,7 +76,17 @@ class Fault:
         retry_after: float | str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Fault:
-        """Answer ``code`` with an error body in ``shape``; the request is not processed."""
+        """Answer ``code`` with an error body in ``shape``; the request is not processed.
+
+        Args:
+            code: The HTTP status to answer, 100 to 599.
+            shape: The error body's shape: ``"checkout"``, ``"pay"`` or another known shape.
+            retry_after: A ``Retry-After`` header: seconds, or an HTTP date as a string.
+            headers: More headers to answer with.
+
+        Raises:
+            ValueError: An unknown shape, or a code that is not an HTTP status.
+        """
         if shape not in SHAPES:
             raise ValueError(f"unknown shape {shape!r}; expected one of {sorted(SHAPES)}")
         if not 100 <= code <= 599:
@@ -76,7 +98,14 @@ class Fault:
 
     @classmethod
     def delay(cls, seconds: float) -> Fault:
-        """Wait ``seconds`` (ends early if the client leaves or the server closes), then handle."""
+        """Wait ``seconds`` (ends early if the client leaves or the server closes), then handle.
+
+        Args:
+            seconds: How long to wait before handling the request, in seconds.
+
+        Raises:
+            ValueError: ``seconds`` is negative.
+        """
         if seconds < 0:
             raise ValueError("seconds must be >= 0")
         return cls(kind="delay", seconds=seconds)
@@ -107,7 +136,15 @@ class Fault:
 
     @classmethod
     def redirect(cls, location: str, status: int = 302) -> Fault:
-        """Answer a redirect to ``location`` without processing."""
+        """Answer a redirect to ``location`` without processing.
+
+        Args:
+            location: The ``Location`` header's value.
+            status: The redirect status, 300 to 399.
+
+        Raises:
+            ValueError: ``status`` is not a redirect status.
+        """
         if not 300 <= status <= 399:
             raise ValueError(f"not a redirect status: {status}")
         return cls(kind="redirect", code=status, location=location)
@@ -119,7 +156,14 @@ class Fault:
 
     @classmethod
     def oversize(cls, n_bytes: int) -> Fault:
-        """Answer 200 with a valid JSON body of about ``n_bytes``, without processing."""
+        """Answer 200 with a valid JSON body of about ``n_bytes``, without processing.
+
+        Args:
+            n_bytes: The body's size, in bytes (to exceed ``PoolLimits.max_response_bytes``).
+
+        Raises:
+            ValueError: ``n_bytes`` is negative.
+        """
         if n_bytes < 0:
             raise ValueError("n_bytes must be >= 0")
         return cls(kind="oversize", code=200, n_bytes=n_bytes)
@@ -140,7 +184,12 @@ class _Rule:
 
 @attrs.define(eq=False)
 class FaultScript:
-    """The faults still to come, per (method, path). ``path`` may be the route's pattern too."""
+    """The faults still to come, per (method, path). ``path`` may be the route's pattern too.
+
+    Rules for one route queue up: the next rule starts counting once the one before it is used
+    up. A path is matched as sent (``/v1/payments/txn_1/capture``) or by the route's pattern
+    (``/v1/payments/{transaction_id}/capture``).
+    """
 
     _queues: dict[tuple[str, str], deque[_Rule]] = attrs.field(factory=dict)
 
@@ -156,6 +205,22 @@ class FaultScript:
         """Hit the ``times`` matching requests that follow the next ``after`` ones.
 
         ``times=None`` hits every matching request until ``clear()``.
+
+        Args:
+            method: The HTTP method, any case.
+            path: The path as sent, or the route's pattern; it starts with ``/``.
+            fault: What goes wrong.
+            times: How many requests it hits; None for every one until ``clear()``.
+            after: How many matching requests pass untouched first.
+
+        Raises:
+            ValueError: ``times`` below 1, ``after`` negative, or a path without a leading ``/``.
+
+        Example:
+            ::
+
+                # the second call to /v2/payments times out twice, then passes
+                mock.faults.add("POST", "/v2/payments", Fault.delay(5.0), times=2, after=1)
         """
         if times is not None and times < 1:
             raise ValueError("times must be >= 1 (or None for always)")
@@ -167,6 +232,7 @@ class FaultScript:
         self._queues.setdefault(key, deque()).append(_Rule(fault, after, times))
 
     def clear(self) -> None:
+        """Drop every rule still to come."""
         self._queues.clear()
 
     def pending(self) -> int:

@@ -32,7 +32,16 @@ def new_psp_reference() -> str:
 
 @attrs.frozen
 class Charge:
-    """Money the mock committed. Never holds a full card number."""
+    """Money the mock committed. Never holds a full card number.
+
+    Attributes:
+        psp_reference: The payment's id (Checkout v2 ``pspReference``, or the Pay API's).
+        idempotency_key: The key the committing request carried, if any.
+        reference: The merchant's reference (``reference`` / order reference).
+        value: The amount, in minor units.
+        currency: The ISO 4217 currency code.
+        card_last4: The card's last four digits, when paid by card.
+    """
 
     psp_reference: str
     idempotency_key: str | None
@@ -44,7 +53,19 @@ class Charge:
 
 @attrs.define(eq=False)
 class RequestRecord:
-    """One request as the server saw it; ``status`` stays ``None`` when no response was sent."""
+    """One request as the server saw it; ``status`` stays ``None`` when no response was sent.
+
+    Attributes:
+        method: The HTTP method.
+        path: The path as sent.
+        idempotency_key: The ``Idempotency-Key`` header, if any.
+        started: When it arrived, in ``time.monotonic()`` seconds.
+        request_id: The id the mock gave it (also its ``X-Request-Id`` answer header).
+        status: The status answered, or None when none was sent.
+        fault: The name of the fault that hit it (``Fault.name``), or None.
+        replayed: Whether it was answered from the idempotency store.
+        ended: When it ended, in ``time.monotonic()`` seconds (None while in flight).
+    """
 
     method: str
     path: str
@@ -58,12 +79,26 @@ class RequestRecord:
 
     @property
     def duration(self) -> float | None:
+        """Seconds from arrival to the end, or None while in flight."""
         return None if self.ended is None else self.ended - self.started
 
 
 @attrs.define(eq=False)
 class Ledger:
-    """Charges committed and requests received, for tests to assert on."""
+    """Charges committed and requests received, for tests to assert on.
+
+    Attributes:
+        charges: Every charge committed, in order.
+        requests: Every request received, in order of arrival.
+        in_flight: Requests being handled now.
+        peak_in_flight: The most requests handled at once since the last ``reset()``.
+
+    Example:
+        ::
+
+            assert len(mock.ledger.charges_for("order-1")) == 1  # retried, charged once
+            assert len(mock.ledger.requests_to("POST", "/v2/payments")) == 3
+    """
 
     charges: list[Charge] = attrs.field(factory=list)
     requests: list[RequestRecord] = attrs.field(factory=list)
@@ -71,9 +106,11 @@ class Ledger:
     peak_in_flight: int = 0
 
     def charges_for(self, reference: str) -> list[Charge]:
+        """The charges committed for a merchant reference."""
         return [c for c in self.charges if c.reference == reference]
 
     def requests_to(self, method: str, path: str) -> list[RequestRecord]:
+        """The requests received for a method (any case) and path, as sent."""
         method = method.upper()
         return [r for r in self.requests if r.method == method and r.path == path]
 
@@ -84,14 +121,17 @@ class Ledger:
         self.peak_in_flight = self.in_flight
 
     def commit(self, charge: Charge) -> None:
+        """Record a charge (the mock's handlers call it)."""
         self.charges.append(charge)
 
     def begin(self, record: RequestRecord) -> None:
+        """Record a request's arrival (the mock's pipeline calls it)."""
         self.requests.append(record)
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
     def end(self, record: RequestRecord, ended: float) -> None:
+        """Record a request's end (the mock's pipeline calls it)."""
         self.in_flight -= 1
         record.ended = ended
 

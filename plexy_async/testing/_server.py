@@ -234,13 +234,30 @@ async def _add_request_id(request: web.BaseRequest, response: web.StreamResponse
 class MockPlexy:
     """A local Plexy API (Checkout ``/v2``, Pay API ``/v1``) with a ledger and fault injection.
 
-    ::
+    The mock checks the API key, answers errors in each surface's own shape, stores idempotent
+    responses per ``(key, method, path)`` as Plexy does (replay, or 409 for a key reused with
+    another body or still in flight), and decides outcomes by test card (see Test cards).
 
-        async with MockPlexy() as mock:
-            client = PlexyClient(api_key=mock.api_key, base_url=mock.url)
-            mock.faults.add("POST", "/v2/payments", Fault.status(503), times=2)
-            ...
-            assert len(mock.ledger.charges) == 1
+    Args:
+        api_key: The key the mock accepts, on both surfaces.
+        host: The address to listen on (loopback by default).
+        port: The port; 0 picks a free one (read it from ``url`` once started).
+
+    Attributes:
+        api_key: The key the mock accepts.
+        ledger: Charges committed and requests received (``Ledger``).
+        faults: The fault script (``FaultScript``): ``mock.faults.add(...)``.
+        idempotency: The stored idempotent responses.
+        app: The ``aiohttp.web.Application``, to add routes of your own.
+
+    Example:
+        ::
+
+            async with MockPlexy() as mock:
+                client = PlexyClient(api_key=mock.api_key, base_url=mock.url)
+                mock.faults.add("POST", "/v2/payments", Fault.status(503), times=2)
+                ...
+                assert len(mock.ledger.charges) == 1
     """
 
     def __init__(
@@ -278,6 +295,15 @@ class MockPlexy:
         return self._url
 
     async def start(self) -> MockPlexy:
+        """Listen on ``host:port``; ``async with MockPlexy()`` calls it for you.
+
+        Returns:
+            The mock itself, started.
+
+        Raises:
+            RuntimeError: It is already started.
+            OSError: The address cannot be listened on (a port in use, say).
+        """
         if self._runner is not None:
             raise RuntimeError("MockPlexy is already started")
         self._closing = asyncio.Event()

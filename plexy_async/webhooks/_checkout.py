@@ -29,8 +29,9 @@ from ._errors import (
 )
 
 CHECKOUT_SIGNATURE_HEADER: Final = "Plexy-Signature"
-#: Seconds a signature's timestamp may be from now, either way (Plexy: 5 minutes).
+"""The header that carries a Checkout v2 delivery's signature: ``t=<unix seconds>,v1=<hex>``."""
 DEFAULT_TOLERANCE: Final = 300.0
+"""Seconds a signature's timestamp may be from now, either way (Plexy: 5 minutes)."""
 
 _HEADER: Final = CHECKOUT_SIGNATURE_HEADER
 _MAX_TIMESTAMP_DIGITS: Final = 12
@@ -42,14 +43,50 @@ def _digest(secret: str, payload: bytes) -> str:
 
 
 def sign_checkout_payload(payload: Payload, secret: str, *, timestamp: int | None = None) -> str:
-    """The ``Plexy-Signature`` header value Plexy would send with ``payload`` (for tests)."""
+    """The ``Plexy-Signature`` header value Plexy would send with ``payload`` (for tests).
+
+    Args:
+        payload: The body to sign, as it will be sent (a ``str`` is signed as UTF-8).
+        secret: The endpoint's webhook secret (``whsec_...``).
+        timestamp: The signature's time, in Unix seconds; default now.
+
+    Returns:
+        ``t=<timestamp>,v1=<hex HMAC-SHA256 of the body>``.
+
+    Raises:
+        ConfigurationError: The secret is empty or not a string.
+        TypeError: ``payload`` is neither bytes nor str.
+
+    Example:
+        ::
+
+            header = sign_checkout_payload(body, "whsec_test")
+            event = construct_checkout_event(body, header, "whsec_test")
+    """
     (secret,) = secret_list([secret], "webhook secret")
     t = int(time.time()) if timestamp is None else timestamp
     return f"t={t},v1={_digest(secret, raw_bytes(payload))}"
 
 
 def parse_signature_header(header: str | None) -> tuple[int, list[str]]:
-    """``(timestamp, [v1 signatures])`` from a ``Plexy-Signature`` header value."""
+    """``(timestamp, [v1 signatures])`` from a ``Plexy-Signature`` header value.
+
+    Args:
+        header: The header's value, or None when the delivery had none.
+
+    Returns:
+        The timestamp (Unix seconds) and every ``v1`` signature, in order; other versions are
+        ignored.
+
+    Raises:
+        MissingSignatureError: No header, or an empty one.
+        MalformedSignatureError: No ``t=`` timestamp, a bad one, or no ``v1=`` signature.
+
+    Example:
+        ::
+
+            timestamp, signatures = parse_signature_header("t=1700000000,v1=5f2b...")
+    """
     if header is None or not header.strip():
         raise MissingSignatureError(f"the {_HEADER} header is missing")
     timestamp: int | None = None
@@ -92,6 +129,28 @@ def verify_checkout_signature(
     ``Plexy-Signature`` value (``None`` when absent), ``secrets`` one secret or several during a
     rotation. The signature is checked first, then that its timestamp is within ``tolerance``
     seconds of ``now`` (default: the current time), in the past or the future.
+
+    Args:
+        payload: The raw request body, exactly as received.
+        header: The ``Plexy-Signature`` header's value, or None when absent.
+        secrets: The endpoint's secret, or every active one while a secret is rotated.
+        tolerance: Seconds the timestamp may be from ``now``, either way.
+        now: The current time in Unix seconds (for tests); default ``time.time()``.
+
+    Returns:
+        The signature's timestamp, in Unix seconds.
+
+    Raises:
+        MissingSignatureError: No signature header.
+        MalformedSignatureError: The header cannot be parsed.
+        NoMatchingSignatureError: No ``v1`` signature matches any of ``secrets``.
+        TimestampOutsideToleranceError: Signed more than ``tolerance`` seconds from now.
+        ConfigurationError: No secret, an empty one, or a tolerance that is not positive.
+
+    Example:
+        ::
+
+            verify_checkout_signature(raw_body, request.headers.get("Plexy-Signature"), secret)
     """
     configured = secret_list(secrets, "webhook secret")
     if not tolerance > 0:
@@ -119,7 +178,22 @@ def verify_checkout_signature(
 
 
 def parse_checkout_event(payload: Payload) -> CheckoutEvent:
-    """Parse a Checkout v2 event body WITHOUT verifying it: only for a body already verified."""
+    """Parse a Checkout v2 event body WITHOUT verifying it: only for a body already verified.
+
+    Args:
+        payload: The raw request body.
+
+    Returns:
+        The typed event.
+
+    Raises:
+        WebhookPayloadError: The body is not UTF-8 JSON, or not an event's shape.
+
+    Example:
+        ::
+
+            event = parse_checkout_event(raw_body)  # after verify_checkout_signature
+    """
     return to_event(load_json(raw_bytes(payload)), CheckoutEvent)
 
 
@@ -131,6 +205,30 @@ def construct_checkout_event(
     tolerance: float = DEFAULT_TOLERANCE,
     now: float | None = None,
 ) -> CheckoutEvent:
-    """Verify a Checkout v2 delivery (``verify_checkout_signature``), then parse its event."""
+    """Verify a Checkout v2 delivery (``verify_checkout_signature``), then parse its event.
+
+    Args:
+        payload: The raw request body, exactly as received (``await request.body()``).
+        header: The ``Plexy-Signature`` header's value, or None when absent.
+        secrets: The endpoint's secret, or every active one while a secret is rotated.
+        tolerance: Seconds the signature's timestamp may be from ``now``, either way.
+        now: The current time in Unix seconds (for tests); default ``time.time()``.
+
+    Returns:
+        The verified, typed event.
+
+    Raises:
+        WebhookVerificationError: The delivery is not proven to come from Plexy (a subclass
+            says why): answer 400 and do not act on it.
+        WebhookPayloadError: Authentic, but not an event.
+        ConfigurationError: No secret, an empty one, or a tolerance that is not positive.
+
+    Example:
+        ::
+
+            event = construct_checkout_event(
+                await request.body(), request.headers.get("Plexy-Signature"), "whsec_..."
+            )
+    """
     verify_checkout_signature(payload, header, secrets, tolerance=tolerance, now=now)
     return parse_checkout_event(payload)

@@ -9,8 +9,12 @@ from typing import Protocol
 
 
 class HasEventId(Protocol):
+    """Anything with an ``event_id``: every webhook event model has one."""
+
     @property
-    def event_id(self) -> str: ...
+    def event_id(self) -> str:
+        """The event's unique id."""
+        ...
 
 
 def _id(event: HasEventId | str) -> str:
@@ -32,6 +36,14 @@ class DuplicateFilter:
 
     It covers one process. With several workers, deduplicate in your database too (a unique
     constraint on the event id).
+
+    Args:
+        max_size: The most ids remembered; past it, the oldest are dropped first.
+        ttl: Seconds an id is remembered (default 24 hours).
+        clock: The time source, in seconds (for tests).
+
+    Raises:
+        ValueError: ``max_size`` below 1, or a ``ttl`` that is not positive.
     """
 
     def __init__(

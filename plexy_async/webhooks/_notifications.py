@@ -28,7 +28,6 @@ from ._errors import (
     WebhookPayloadError,
 )
 
-#: The item fields signed, in order (``value`` and ``currency`` come from ``amount``).
 SIGNED_FIELDS: Final = (
     "pspReference",
     "originalReference",
@@ -39,6 +38,7 @@ SIGNED_FIELDS: Final = (
     "eventCode",
     "success",
 )
+"""The item fields signed, in order (``value`` and ``currency`` come from ``amount``)."""
 
 
 def _text(value: Any) -> str:
@@ -50,7 +50,19 @@ def _text(value: Any) -> str:
 
 
 def notification_signing_string(item: Mapping[str, Any]) -> str:
-    """The string an item's ``hmacSignature`` signs (values as they are on the wire)."""
+    """The string an item's ``hmacSignature`` signs (values as they are on the wire).
+
+    Args:
+        item: One ``NotificationRequestItem`` as parsed JSON.
+
+    Returns:
+        The ``SIGNED_FIELDS`` joined with ``:``, an empty string for a missing one.
+
+    Example:
+        ::
+
+            text = notification_signing_string(item)  # "8815...::ACME:order-1:10000:KZT:..."
+    """
     amount = item.get("amount")
     fields = {**item, **(amount if isinstance(amount, Mapping) else {})}
     return ":".join(_text(fields.get(name)) for name in SIGNED_FIELDS)
@@ -75,7 +87,23 @@ def _signature(key: bytes, item: Mapping[str, Any]) -> bytes:
 
 
 def sign_notification_item(item: Mapping[str, Any], hmac_key: str) -> str:
-    """The ``hmacSignature`` Plexy would send for ``item`` (for tests)."""
+    """The ``hmacSignature`` Plexy would send for ``item`` (for tests).
+
+    Args:
+        item: One ``NotificationRequestItem`` as parsed JSON.
+        hmac_key: The HMAC key, in hex.
+
+    Returns:
+        The base64 HMAC-SHA256 of the item's signing string.
+
+    Raises:
+        ConfigurationError: The key is empty or not hex.
+
+    Example:
+        ::
+
+            item["additionalData"] = {"hmacSignature": sign_notification_item(item, key_hex)}
+    """
     (key,) = _key_bytes([hmac_key])
     return base64.b64encode(_signature(key, item)).decode()
 
@@ -108,7 +136,24 @@ def _check_item(item: Any, keys: list[bytes], index: int | None) -> None:
 
 
 def verify_notification_item(item: Mapping[str, Any], hmac_keys: str | Iterable[str]) -> None:
-    """Check one parsed ``NotificationRequestItem`` against the hex HMAC key(s)."""
+    """Check one parsed ``NotificationRequestItem`` against the hex HMAC key(s).
+
+    Args:
+        item: One ``NotificationRequestItem`` as parsed JSON.
+        hmac_keys: The HMAC key in hex, or several while one is rotated.
+
+    Raises:
+        MissingSignatureError: The item has no ``additionalData.hmacSignature``.
+        MalformedSignatureError: The signature is not base64.
+        NoMatchingSignatureError: The signature matches none of the keys.
+        WebhookPayloadError: The item is not an object.
+        ConfigurationError: No key, or one that is not hex.
+
+    Example:
+        ::
+
+            verify_notification_item(item, "44782DEF547AAA06C910C43932B1EB0C")
+    """
     _check_item(item, _key_bytes(hmac_keys), None)
 
 
@@ -128,7 +173,23 @@ def _raw_items(doc: Any) -> list[Any]:
 
 
 def verify_notification(payload: Payload, hmac_keys: str | Iterable[str]) -> None:
-    """Check every item of an Adyen-style notification body; the first bad one raises."""
+    """Check every item of an Adyen-style notification body; the first bad one raises.
+
+    Args:
+        payload: The raw request body.
+        hmac_keys: The HMAC key in hex, or several while one is rotated.
+
+    Raises:
+        WebhookVerificationError: An item's signature is missing, malformed or matches no key
+            (``item_index`` says which item), or there are no items.
+        WebhookPayloadError: The body is not JSON or not a notification.
+        ConfigurationError: No key, or one that is not hex.
+
+    Example:
+        ::
+
+            verify_notification(raw_body, hmac_key_hex)
+    """
     _verify_doc(load_json(raw_bytes(payload)), _key_bytes(hmac_keys))
 
 
@@ -141,7 +202,22 @@ def _verify_doc(doc: Any, keys: list[bytes]) -> None:
 
 
 def parse_notification(payload: Payload) -> Notification:
-    """Parse a notification body WITHOUT verifying it: only for a body already verified."""
+    """Parse a notification body WITHOUT verifying it: only for a body already verified.
+
+    Args:
+        payload: The raw request body.
+
+    Returns:
+        The typed notification.
+
+    Raises:
+        WebhookPayloadError: The body is not JSON or not a notification.
+
+    Example:
+        ::
+
+            notification = parse_notification(raw_body)  # after verify_notification
+    """
     return _to_notification(load_json(raw_bytes(payload)))
 
 
@@ -151,7 +227,28 @@ def _to_notification(doc: Any) -> Notification:
 
 
 def construct_notification(payload: Payload, hmac_keys: str | Iterable[str]) -> Notification:
-    """Verify every item of an Adyen-style notification, then parse it."""
+    """Verify every item of an Adyen-style notification, then parse it.
+
+    Args:
+        payload: The raw request body.
+        hmac_keys: The HMAC key in hex, or several while one is rotated.
+
+    Returns:
+        The verified, typed notification. Answer ``[accepted]`` once it is stored.
+
+    Raises:
+        WebhookVerificationError: An item's signature is missing, malformed or matches no
+            key: reject the whole delivery.
+        WebhookPayloadError: The body is not JSON or not a notification.
+        ConfigurationError: No key, or one that is not hex.
+
+    Example:
+        ::
+
+            notification = construct_notification(await request.body(), hmac_key_hex)
+            for item in notification.items:
+                ...
+    """
     keys = _key_bytes(hmac_keys)
     doc = load_json(raw_bytes(payload))
     _verify_doc(doc, keys)

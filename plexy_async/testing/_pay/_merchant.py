@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from ...models.common import is_currency_code
+from ...models.currency import currency_problem, is_iso_currency
 from ._common import PayError, PayState, Record, add, need, now_iso, ok
 
 MERCHANT_CURRENCY: Final = "KZT"
@@ -87,12 +87,13 @@ def amount_of(body: Record, name: str = "amount") -> int:
 
 
 def currency_of(body: Record, default: str | None = None) -> str:
-    """``currency`` from the body (or ``default``): 400 when missing, 422 when not ISO 4217."""
+    """``currency`` from the body (or ``default``): 400 when missing or not a string, 422 when
+    not a current ISO 4217 code in upper case (the client's own rule, ``models.currency``)."""
     if body.get("currency") is None and default is not None:
         return default
     value: str = need(body, "currency", str)
-    if not is_currency_code(value):
-        raise PayError(422, f"currency must be an ISO 4217 code, got {value!r}", "currency")
+    if not is_iso_currency(value):
+        raise PayError(422, currency_problem("currency", value), "currency")
     return value
 
 

@@ -34,6 +34,7 @@ from ._common import (
     page_of,
     read_object,
 )
+from ._merchant import currency_of
 
 # Statuses a payment can be charged again from (recurring) or looked up as the order's payment.
 SUCCESSFUL: Final = frozenset({"authorized", "charged", "refunded"})
@@ -73,14 +74,12 @@ def card_number(body: Record, name: str = "card") -> tuple[str, str | None]:
 
 
 def money(body: Record) -> tuple[int, str]:
-    """A positive ``amount`` in minor units and an ISO 4217 ``currency``, or a 400."""
+    """A positive ``amount`` in minor units (else a 400) and a ``currency``: 400 when missing,
+    422 when not a current ISO 4217 code (``currency_of``)."""
     amount = need(body, "amount", int)
-    currency = need(body, "currency")
     if amount <= 0:
         raise PayError(400, "invalid request params: amount must be positive", "amount")
-    if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
-        raise PayError(400, "invalid request params: currency is an ISO 4217 code", "currency")
-    return amount, currency
+    return amount, currency_of(body)
 
 
 def event(pay: PayState, txn: Record, name: str, amount: int, message: str | None = None) -> None:
