@@ -595,3 +595,41 @@ def test_the_rules_by_type() -> None:
             assert not ok, (tp, value)
         else:
             assert ok, (tp, value)
+
+
+@attrs.frozen(kw_only=True)
+class _Nine:
+    """Nine optional strings and one required int: 512 combinations of classes."""
+
+    n: int
+    a: str | None = None
+    b: str | None = None
+    c: str | None = None
+    d: str | None = None
+    e: str | None = None
+    f: str | None = None
+    g: str | None = None
+    h: str | None = None
+    i: str | None = None
+
+
+def test_remembered_combinations_are_bounded_and_still_checked() -> None:
+    """The checks remember which combinations of value classes were valid (their fast path),
+    up to a bound; past it, and after a valid combination, every value is still checked."""
+    spec = _checks.model_spec(_Nine)
+    assert [slot.keyword for slot in spec.slots] == ["n", *"abcdefghi"]
+    for mask in range(2**9):
+        fields = [1] + ["x" if mask >> i & 1 else None for i in range(9)]
+        built = spec.build(spec.build, {}, None, tuple(fields))
+        assert [getattr(built, s.name) for s in spec.slots] == fields
+    assert len(spec.build_row.plans) == _checks._PLANS_PER_ROW
+    for fields in ([1, "x"] + [None] * 8, [1] + ["x"] * 9):  # remembered, and not
+        with pytest.raises(errors.InvalidRequestError, match=r"_Nine\.a: expected str, got int"):
+            spec.build(spec.build, {}, None, (1, 3, *fields[2:]))
+        with pytest.raises(errors.InvalidRequestError, match=r"_Nine\.n: expected int, got bool"):
+            spec.build(spec.build, {}, None, (True, *fields[1:]))
+    nine = _Nine(n=1, a="x")
+    spec.check_instance(nine, "w")
+    object.__setattr__(nine, "a", 3)  # a frozen instance changed behind attrs' back
+    with pytest.raises(errors.InvalidRequestError, match=r"w\.a: expected str, got int"):
+        spec.check_instance(nine, "w")

@@ -1,11 +1,11 @@
 """What each argument of a call must be, checked before anything is sent: the one place.
 
 A request model (an attrs class) or a service method is read once, on first use: its names,
-their types resolved, and a function generated that checks them all in straight-line code, in
-which a valid value costs a test of its class (``x is not None and type(x) is not str``). The
-service methods hand it their arguments positionally (``_signatures`` writes those calls), so
-nothing is reflected upon per call. A value of the wrong type raises ``InvalidRequestError``
-naming where it is, what was expected and what came::
+their types resolved, and closures built that check them all, in which a valid value costs a
+lookup of its class in a set, run in C over all the values at once. The service methods hand
+them their arguments positionally (``_signatures`` writes those calls), so nothing is
+reflected upon per call, and no code is generated. A value of the wrong type raises
+``InvalidRequestError`` naming where it is, what was expected and what came::
 
     PaymentRequest.shopper_reference: expected str, got int
     PaymentRequest.line_items[0]: expected LineItem, got dict
@@ -35,10 +35,10 @@ from __future__ import annotations
 import difflib
 import enum
 import inspect
-import linecache
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter, contains, itemgetter
 from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 import attrs
@@ -237,38 +237,92 @@ class _Slot(NamedTuple):
     kind: _Kind
 
 
-def _test(x: str, i: int, slot: _Slot, where: str, keep: bool, ns: dict[str, Any]) -> list[str]:
-    """Source lines testing the value in variable ``x`` (slot ``i``): cheap for a valid value
-    (``x is not None and type(x) is not str``), the full check otherwise, whose result replaces
-    ``x`` when ``keep`` (a tuple becomes a list)."""
-    fast, deep = slot.kind.fast, slot.kind.deep
-    ns.update({f"c{i}": slot.kind.check, f"f{i}": fast, f"d{i}": deep, f"w{i}": slot.where})
-    full = f"{x} = c{i}({x}, {where})" if keep else f"c{i}({x}, {where})"
-    others = fast - {_NoneType}
-    if len(others) == 1:
-        (ns[f"k{i}"],) = others
-        test = f"type({x}) is not k{i}"
-    else:
-        test = f"type({x}) not in f{i}" if others else ""
-    if _NoneType in fast:
-        test = f"{x} is not None and {test}" if test else f"{x} is not None"
-    if not deep:
-        return [f"    if {test}: {full}"] if test else [f"    {full}"]
-    lines = [
-        f"    d = d{i}.get(type({x}))",  # a request model's exact class: its fields' checks
-        f"    if d is None: {full}",
-        f"    else: d({x}, {where})",
-    ]
-    return [f"    if {test}:", *("    " + line for line in lines)] if test else lines
+#: How many combinations of value classes a row of slots remembers as valid.
+_PLANS_PER_ROW: Final = 256
 
 
-def _compiled(source: str, name: str, namespace: dict[str, Any]) -> Any:
-    """The function ``generated`` that ``source`` defines; its source is kept in ``linecache``
-    (as attrs does), so that a traceback through it shows its lines."""
-    filename = f"<plexy_async checks: {name}>"
-    exec(compile(source, filename, "exec"), namespace)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    return namespace["generated"]
+class _Plan(NamedTuple):
+    """What a valid combination of value classes still needs: the own-field checks of the
+    request models nested in it, ``(index, check, slot)``, and which values to pass on by
+    keyword (every one but the Nones of the slots that may be left out)."""
+
+    nested: tuple[tuple[int, Callable[[Any, str], None], _Slot], ...]
+    keywords: tuple[str, ...]
+    pick: Callable[[Sequence[Any]], tuple[Any, ...]]
+
+
+def _picker(indexes: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    if indexes:
+        (index,) = indexes
+        return lambda values: (values[index],)
+    return lambda values: ()
+
+
+class _Slots:
+    """The checks of a row of slots (a model's fields, a method's parameters), run over their
+    values at once.
+
+    The row's classes (``tuple(map(type, values))``, built in C) are looked up among the
+    combinations already found valid; a hit costs that lookup, then the own-field checks of
+    the request models nested in it. A new combination is tested slot by slot (each class in
+    its slot's ``fast`` set) and remembered (up to ``_PLANS_PER_ROW``); a value that fails the
+    test (a tuple for a list, a subclass, a wrong type) goes through its slot's full check.
+    ``omissible`` slots take None and leave it out of the keywords.
+    """
+
+    def __init__(self, slots: Sequence[_Slot], omissible: Sequence[bool]) -> None:
+        self.slots = tuple(slots)
+        self.omissible = tuple(omissible)
+        self.fast = tuple(
+            s.kind.fast | s.kind.deep.keys() | ({_NoneType} if omit else set())
+            for s, omit in zip(slots, omissible, strict=True)
+        )
+        self.plans: dict[tuple[type, ...], _Plan] = {}
+
+    def learn(self, values: Sequence[Any]) -> _Plan | None:
+        """The plan for the classes of ``values``, remembered; None if a value fails its test."""
+        classes = tuple(map(type, values))
+        if not all(map(contains, self.fast, classes)):
+            return None
+        rows = list(zip(self.slots, classes, self.omissible, strict=True))
+        kept = [i for i, (_, cls, omit) in enumerate(rows) if not (omit and cls is _NoneType)]
+        plan = _Plan(
+            nested=tuple(
+                (i, slot.kind.deep[cls], slot)
+                for i, (slot, cls, _) in enumerate(rows)
+                if cls in slot.kind.deep
+            ),
+            keywords=tuple(self.slots[i].keyword for i in kept),
+            pick=_picker(kept),
+        )
+        if len(self.plans) < _PLANS_PER_ROW:
+            self.plans[classes] = plan
+        return plan
+
+    def checked(self, values: Sequence[Any], within: str | None = None) -> Sequence[Any]:
+        """``values`` checked: the same sequence when all pass on their class, else a list with
+        each other value replaced by its full check's result (a tuple becomes a list), or
+        ``InvalidRequestError`` naming the slot (``within.name`` for an instance's field)."""
+        plan = self.plans.get(tuple(map(type, values))) or self.learn(values)
+        if plan is None:
+            return self.fully_checked(values, within)
+        for i, fields_check, slot in plan.nested:
+            fields_check(values[i], slot.where if within is None else f"{within}.{slot.name}")
+        return values
+
+    def fully_checked(self, values: Sequence[Any], within: str | None = None) -> list[Any]:
+        """``checked``'s slow path: every value through its slot's full check."""
+        out = list(values)
+        for i, (slot, value) in enumerate(zip(self.slots, values, strict=True)):
+            where = slot.where if within is None else f"{within}.{slot.name}"
+            fields_check = slot.kind.deep.get(type(value))
+            if fields_check is not None:
+                fields_check(value, where)
+            elif type(value) not in self.fast[i]:
+                out[i] = slot.kind.check(value, where)
+        return out
 
 
 M = TypeVar("M")
@@ -280,8 +334,7 @@ Builder = Callable[[Callable[..., Any], Mapping[str, Any], Any, tuple[Any, ...]]
 class ModelSpec(Generic[M]):
     """What a request model takes: its keywords, which are required, and their checks.
 
-    Two functions are generated for the model when it is first used (as attrs generates
-    ``__init__``): straight-line code, with no loop and no dict on the way to ``__init__``.
+    Two functions are built for the model when it is first used, as closures over its slots:
 
     * ``build(method, unexpected, options, fields)``: the model from a service method's
       arguments, ``fields`` in the model's order; ``unexpected`` (the method's
@@ -292,6 +345,8 @@ class ModelSpec(Generic[M]):
 
     build: Builder[M]
     check_instance: Callable[[Any, str], None]
+    build_row: _Slots
+    instance_row: _Slots
 
     def __init__(self, cls: type[M]) -> None:
         self.cls = cls
@@ -314,55 +369,62 @@ class ModelSpec(Generic[M]):
         self.build = self._generate_build()
 
     def _generate_build(self) -> Builder[M]:
-        ns: dict[str, Any] = {
-            "cls": self.cls,
-            "RequestOptions": RequestOptions,
-            "unexpected_arguments": unexpected_arguments,
-            "check_options": check_options,
-            "refused": self.refused,
-        }
-        names = [f"x{i}" for i in range(len(self.slots))]
-        lines = [
-            "def generated(method, unexpected, options, fields):",
-            "    if unexpected: raise unexpected_arguments(method, unexpected)",
-            "    if options is not None and type(options) is not RequestOptions:",
-            "        check_options(options, method)",
-        ]
-        if names:
-            lines.append(f"    ({', '.join(names)},) = fields")
-        # A field that defaults to None is passed to __init__ only when it is not None: binding
-        # a keyword costs more than testing for None.
         cls: Any = self.cls
-        optional = {f.alias for f in attrs.fields(cls) if f.init and f.default is None}
-        always = [(i, s) for i, s in enumerate(self.slots) if s.keyword not in optional]
-        for i, slot in always:
-            lines += _test(f"x{i}", i, slot, f"w{i}", True, ns)
-        lines.append("    kw = {" + ", ".join(f"{s.keyword!r}: x{i}" for i, s in always) + "}")
-        for i, slot in enumerate(self.slots):
-            if slot.keyword in optional:
-                nonnull = slot._replace(kind=slot.kind._replace(fast=slot.kind.fast - {_NoneType}))
-                lines.append(f"    if x{i} is not None:")
-                lines += ["    " + t for t in _test(f"x{i}", i, nonnull, f"w{i}", True, ns)]
-                lines.append(f"        kw[{slot.keyword!r}] = x{i}")
-        lines += [
-            "    try:",
-            "        return cls(**kw)",
-            "    except (TypeError, ValueError) as exc:",  # InvalidRequestError too: named below
-            "        problem = str(exc)",
-            "    raise refused(problem)",  # past the handler: the validator's exception is not kept
-        ]
-        built = _compiled("\n".join(lines) + "\n", f"{self.name} build", ns)
-        return built  # type: ignore[no-any-return]
+        name_of = {f.alias: f for f in attrs.fields(cls) if f.init}
+        # A field that defaults to None is passed to __init__ only when it is not None, so
+        # that the model's own default and validators see what the caller left out.
+        optional = tuple(name_of[s.keyword].default is None for s in self.slots)
+        slots = self.build_row = _Slots(self.slots, optional)
+        keywords = tuple(s.keyword for s in self.slots)
+        refused = self.refused
+        plans, learn = slots.plans, slots.learn
+
+        def build(
+            method: Callable[..., Any],
+            unexpected: Mapping[str, Any],
+            options: Any,
+            fields: tuple[Any, ...],
+        ) -> M:
+            if unexpected:
+                raise unexpected_arguments(method, unexpected)
+            if options is not None and type(options) is not RequestOptions:
+                check_options(options, method)
+            plan = plans.get(tuple(map(type, fields))) or learn(fields)
+            if plan is not None:
+                for i, fields_check, slot in plan.nested:
+                    fields_check(fields[i], slot.where)
+                kw = dict(zip(plan.keywords, plan.pick(fields), strict=True))
+            else:
+                values = slots.fully_checked(fields)
+                rows = zip(keywords, values, optional, strict=True)
+                kw = {k: v for k, v, omit in rows if not (omit and v is None)}
+            try:
+                return cls(**kw)  # type: ignore[no-any-return]
+            except (TypeError, ValueError) as exc:  # InvalidRequestError too: named below
+                problem = str(exc)
+            raise refused(problem)  # past the handler: the validator's exception is not kept
+
+        return build
 
     def _generate_check_instance(self) -> Callable[[Any, str], None]:
-        ns: dict[str, Any] = {}
-        lines = ["def generated(v, where):"]
-        for i, slot in enumerate(self.slots):
-            lines.append(f"    x{i} = v.{slot.name}")
-            lines += _test(f"x{i}", i, slot, f"where + {'.' + slot.name!r}", False, ns)
-        lines.append("    return None")
-        checked = _compiled("\n".join(lines) + "\n", f"{self.name} instance", ns)
-        return checked  # type: ignore[no-any-return]
+        slots = self.instance_row = _Slots(self.slots, [False] * len(self.slots))
+        names = [s.name for s in self.slots]
+        if not names:
+            return lambda value, where: None
+        get = attrgetter(*names) if len(names) > 1 else lambda value: (getattr(value, names[0]),)
+
+        plans, learn, fully_checked = slots.plans, slots.learn, slots.fully_checked
+
+        def check_instance(value: Any, where: str) -> None:  # checked(), inlined: it is hot
+            values = get(value)
+            plan = plans.get(tuple(map(type, values))) or learn(values)
+            if plan is None:
+                fully_checked(values, where)
+                return
+            for i, fields_check, slot in plan.nested:
+                fields_check(values[i], f"{where}.{slot.name}")
+
+        return check_instance
 
     def refused(self, problem: str) -> InvalidRequestError:
         """A validator's refusal (``TypeError``/``ValueError``) as our error."""
@@ -414,29 +476,35 @@ _METHOD_CHECKERS: dict[Callable[..., Any], MethodChecker] = {}
 def method_checker(function: Callable[..., Any]) -> MethodChecker:
     """``check(unexpected, *arguments)`` for a service method that sends no request model:
     ``unexpected`` must be empty, and each argument (in the order of the signature, ``self``
-    and ``**unexpected`` left out) must fit its annotation. Generated on first use."""
+    and ``**unexpected`` left out) must fit its annotation. Built on first use."""
     checker = _METHOD_CHECKERS.get(function)
     if checker is None:
-        hints = typing.get_type_hints(function)
-        owner = function.__qualname__
-        params = [
-            p
-            for p in list(inspect.signature(function).parameters.values())[1:]
-            if p.kind is not p.VAR_KEYWORD
-        ]
-        ns: dict[str, Any] = {"unexpected_arguments": unexpected_arguments, "method": function}
-        names = [f"x{i}" for i in range(len(params))]
-        lines = [
-            f"def generated(unexpected, {', '.join(names)}):",
-            "    if unexpected: raise unexpected_arguments(method, unexpected)",
-        ]
-        for i, p in enumerate(params):
-            slot = _Slot(p.name, p.name, f"{owner}({p.name})", kind_of(hints[p.name]))
-            lines += _test(f"x{i}", i, slot, f"w{i}", False, ns)
-        lines.append("    return None")
-        checker = _compiled("\n".join(lines) + "\n", owner, ns)
-        _METHOD_CHECKERS[function] = checker
+        checker = _METHOD_CHECKERS[function] = _method_checker(function)
     return checker
+
+
+def _method_checker(function: Callable[..., Any]) -> MethodChecker:
+    hints = typing.get_type_hints(function)
+    owner = function.__qualname__
+    params = [
+        p
+        for p in list(inspect.signature(function).parameters.values())[1:]
+        if p.kind is not p.VAR_KEYWORD
+    ]
+    slots = _Slots(
+        [_Slot(p.name, p.name, f"{owner}({p.name})", kind_of(hints[p.name])) for p in params],
+        [False] * len(params),
+    )
+    count = len(params)
+
+    def check(unexpected: Mapping[str, Any], *arguments: Any) -> None:
+        if unexpected:
+            raise unexpected_arguments(function, unexpected)
+        if len(arguments) != count:
+            raise TypeError(f"{owner}: {count} arguments to check, {len(arguments)} given")
+        slots.checked(arguments)
+
+    return check
 
 
 # --- keywords and options -------------------------------------------------------------------
