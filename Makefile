@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: test lint imports typecheck unit docs demo bench clean
+.PHONY: test lint imports typecheck unit docs demo bench clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict --warn-unused-ignores plexy_async tests/typing
 	$(BIN)/basedpyright -p tests/typing/pyrightconfig.json --pythonpath $(BIN)/python
 
-unit: $(STAMP)
+# The distributed-batch tests start a real redis-server (Debian's package): installed when missing
+# (apt-get needs root, as on CI; elsewhere install it yourself).
+redis-server:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+
+unit: $(STAMP) redis-server
 	$(BIN)/pytest
 
 # The API reference, from the docstrings, into site/ (git-ignored); any warning fails it.

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, overload
 from urllib.parse import quote
 
 import aiohttp
@@ -589,11 +589,19 @@ def _trace_context(call: Call) -> Mapping[str, Any]:
     )
 
 
+_DOT_SEGMENTS: Final = frozenset({".", ".."})
+
+
 def _path_params(params: Mapping[str, str]) -> dict[str, str]:
     out = {}
     for name, value in params.items():
         if not isinstance(value, str) or not value.strip():
             raise InvalidRequestError(f"{name} must be a non-empty string, got {value!r}")
+        if value in _DOT_SEGMENTS:  # URLs remove them, so the request would go to another route
+            raise InvalidRequestError(
+                f"{name} must not be {value!r}: a dot segment addresses another route "
+                "(RFC 3986, section 5.2.4)"
+            )
         out[name] = quote(value, safe="")
     return out
 

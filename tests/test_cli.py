@@ -10,17 +10,30 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from batch_support import PAYMENTS, SECRET, item_records, wait_until
 
 from plexy_async import Amount, CardDetails, PlexyClient, cli
+from plexy_async._core.config import ClientConfig
+from plexy_async.batch import Batch, read_journal
 from plexy_async.batch._stats import BatchStats
-from plexy_async.cli._progress import PlainDisplay, make_display
+from plexy_async.cli._progress import (
+    PLAIN_FIRST_LINE,
+    PLAIN_INTERVAL,
+    PlainDisplay,
+    RichDisplay,
+    make_display,
+)
+from plexy_async.cli._running import EXIT_CODES, exit_status_help
+from plexy_async.cli._words import cli_words
+from plexy_async.errors import ConfigurationError
 from plexy_async.testing import Fault, MockPlexy
 
 HEADER = "id,reference,amount,currency,card_number,cvc,expiry_month,expiry_year\n"
+INVALID_CARD = "4242424242424241"  # fails the Luhn check: the mock answers 422
 
 
 def row(i: int, card: str = "4242424242424242", amount: str = "1000", currency: str = "KZT") -> str:
@@ -225,33 +238,64 @@ async def test_mock_command_serves_until_ctrl_c() -> None:
     assert "stopped after 1 requests and 1 charges" in out.decode()
 
 
-def test_demo_runs_reconciles_and_exits_0(tmp_path: Path) -> None:
+def run_demo(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLEXY_")}
     env["PLEXY_API_KEY"] = "sk_live_must_not_be_used"  # the demo still uses the mock
     journal = tmp_path / "demo.jsonl"
-    result = subprocess.run(
-        [sys.executable, "-m", "plexy_async", "demo", "--count", "400", "--journal", str(journal)],
+    return subprocess.run(
+        [sys.executable, "-m", "plexy_async", "demo", "--journal", str(journal), *argv],
         capture_output=True,
         text=True,
         timeout=120,
         env=env,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_runs_reconciles_and_exits_0(tmp_path: Path) -> None:
+    """The default demo: faults (5xx, drops after the commit, a 429) and declines, but every
+    line valid: every payment ends succeeded or declined, so it exits 0 by the batch rule."""
+    result = run_demo(tmp_path, "--count", "400")
+    journal = tmp_path / "demo.jsonl"
+    assert result.returncode == cli.EXIT_OK, result.stdout + result.stderr
     out = result.stdout
     assert "against a mock Plexy server at http://127.0.0.1:" in out
-    assert re.search(r"finished 403 items in", out)
-    assert re.search(r"rejected\s+3\n", out)
+    assert "every line valid (--bad-lines adds rejected and failed ones)" in out
+    assert re.search(r"finished 400 items in", out)
+    assert re.search(r"rejected\s+0\n", out) and re.search(r"failed\s+0\n", out)
+    assert re.search(r"declined\s+[1-9]\d*\n", out)  # declines are data: still exit 0
     assert re.search(r"duplicate charges\s+0\s+ok", out)
-    assert re.search(r"input lines journalled \(of 403\)\s+403\s+ok", out)
+    assert re.search(r"input lines journalled \(of 400\)\s+400\s+ok", out)
     assert "0 new charge(s)" in out
-    assert "MISMATCH" not in out
-    assert "403/403 (100%)" in result.stderr  # plain progress lines when not on a terminal
+    assert "MISMATCH" not in out and "not settled" not in out
+    assert "400/400 (100%)" in result.stderr  # plain progress lines when not on a terminal
     succeeded = re.search(r"succeeded\s+(\d+)\n", out)
     charges = re.search(r"charges in the mock's ledger\s+(\d+)", out)
     assert succeeded and charges and succeeded[1] == charges[1]
-    assert len(item_records(journal)) >= 403
+    state = read_journal(journal)
+    assert {o.value for o in state.outcomes.values()} == {"succeeded", "declined"}
+    assert len(state.outcomes) == 400 and not state.rejected_lines
+    assert len(item_records(journal)) >= 400
     assert "sk_live_must_not_be_used" not in journal.read_text()
+    assert "faults injected on POST /v2/payments: 503 x3, connection dropped" in out
+    assert re.search(r"retries: [1-9]", out)  # the faults hit, and were retried away
+
+
+def test_demo_with_bad_lines_exits_1_and_lists_them(tmp_path: Path) -> None:
+    result = run_demo(tmp_path, "--count", "200", "--bad-lines", "--progress", "none")
+    assert result.returncode == cli.EXIT_ITEMS, result.stdout + result.stderr
+    out = result.stdout
+    assert re.search(r"finished 203 items in", out)
+    assert re.search(r"rejected\s+3\n", out) and re.search(r"failed\s+2\n", out)
+    assert re.search(r"input lines journalled \(of 203\)\s+203\s+ok", out)
+    assert "MISMATCH" not in out  # the reconciliation holds: the exit 1 is the items'
+    assert "\nnot settled (5):\n" in out
+    rows = [x for x in out.splitlines() if x.startswith("  line ")]
+    assert len(rows) == 5
+    assert sum(" rejected " in x for x in rows) == 3 and sum(" failed " in x for x in rows) == 2
+    assert "5 item(s) did not settle: exit status 1, as batch would give" in out
+    assert f"details: plexy-async journal {tmp_path / 'demo.jsonl'} --failures" in out
+    assert "4242424242424241" not in out
 
 
 async def test_demo_use_api_refuses_the_live_api(
@@ -307,3 +351,214 @@ def test_the_library_imports_neither_rich_nor_pytest() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- failure reasons, --resume, CLI words, exit codes, help, progress ---------------------------
+
+
+async def test_batch_lists_the_first_10_unsettled_items_with_their_reasons(
+    env: MockPlexy, tmp_path: Path
+) -> None:
+    bad = "".join(row(100 + i, amount="") for i in range(11))  # lines 4-14: rejected
+    path = csv_input(tmp_path, 2, *bad.splitlines(keepends=True), row(50, card=INVALID_CARD))
+    journal = tmp_path / "out.jsonl"
+    status, out, _ = await run_cli(
+        "batch", str(path), "--journal", str(journal), "--progress", "none", "--concurrency", "1"
+    )
+    assert status == cli.EXIT_ITEMS
+    assert "\nnot settled in this run (first 10 of 12):\n" in out
+    rows = [x for x in out.splitlines() if x.startswith("  line ")]
+    assert len(rows) == 10
+    assert re.match(r"  line 4\s+\S+\s+rejected\s+InvalidInput: line 4: missing amount", rows[0])
+    assert f"  2 more: plexy-async journal {journal} --failures" in out
+    assert INVALID_CARD not in out
+    # a resumed run lists only its own items: the rejected lines again, not the failed card
+    status, out, _ = await run_cli(
+        "batch", str(path), "--journal", str(journal), "--progress", "none", "--resume"
+    )
+    assert status == cli.EXIT_ITEMS
+    assert "not settled in this run (first 10 of 11):" in out
+    assert " failed " not in out.split("not settled in this run", 1)[1]
+
+
+async def test_batch_with_every_item_settled_lists_nothing(env: MockPlexy, tmp_path: Path) -> None:
+    status, out, _ = await run_cli("batch", str(csv_input(tmp_path, 3)), "--progress", "none")
+    assert status == cli.EXIT_OK and "not settled" not in out
+
+
+async def test_resume_with_a_missing_journal_is_a_usage_error(
+    env: MockPlexy, tmp_path: Path
+) -> None:
+    path = csv_input(tmp_path, 3)
+    journal = tmp_path / "nope.jsonl"
+    status, out, err = await run_cli("batch", str(path), "--journal", str(journal), "--resume")
+    assert status == cli.EXIT_USAGE
+    assert f"--resume: there is no journal at {journal} to resume" in err
+    assert "to start a fresh batch, leave out --resume" in err
+    assert not journal.exists() and env.ledger.requests == [] and out == ""
+    status, _, err = await run_cli("batch", str(path), "--resume")  # the default journal
+    assert status == cli.EXIT_USAGE and "give the journal's path with --journal" in err
+    journal.write_text("")
+    status, _, err = await run_cli("batch", str(path), "--journal", str(journal), "--resume")
+    assert status == cli.EXIT_USAGE and "is empty, there is nothing to resume" in err
+    assert env.ledger.requests == []
+
+
+PYTHON_WORDS = ("secret=", "resume=True", "api_key=", "batch_id must", "pool=")
+
+
+async def test_messages_speak_of_flags_and_environment_variables(
+    env: MockPlexy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = csv_input(tmp_path, 2)
+    journal = tmp_path / "out.jsonl"
+    seen: list[str] = []
+
+    async def attempt(*argv: str) -> str:
+        status, out, err = await run_cli("batch", str(path), "--progress", "none", *argv)
+        seen.append(out + err)
+        return f"{status} {err}"
+
+    assert (await attempt("--journal", str(journal))).startswith("0 ")
+    text = await attempt("--journal", str(journal))
+    assert "add --resume to continue that batch, or choose another journal with --journal" in text
+    text = await attempt("--batch-id", "")
+    assert "--batch-id must not be empty" in text
+    monkeypatch.setenv("PLEXY_BATCH_SECRET", "another secret")
+    text = await attempt("--journal", str(journal), "--resume")
+    assert text.startswith("2 ") and "$PLEXY_BATCH_SECRET" in text
+    monkeypatch.delenv("PLEXY_BATCH_SECRET")
+    text = await attempt()
+    assert "set the environment variable PLEXY_BATCH_SECRET" in text
+    monkeypatch.setenv("PLEXY_BATCH_SECRET", SECRET)
+    monkeypatch.delenv("PLEXY_API_KEY")
+    text = await attempt()
+    assert "no API key: set the environment variable PLEXY_API_KEY" in text
+    monkeypatch.setenv("PLEXY_API_KEY", env.api_key)
+    text = await attempt("--base-url", "ftp://example.com")
+    assert text.startswith("2 ") and "--base-url ($PLEXY_BASE_URL) must" in text
+    for output in seen:
+        for word in PYTHON_WORDS:
+            assert word not in output, (word, output)
+
+
+def test_cli_words_rewrites_the_library_messages() -> None:
+    messages = []
+    for make in (
+        lambda: Batch(batch_id="b", secret=None),
+        lambda: Batch(batch_id="b", secret="s", resume=True),
+        lambda: Batch(batch_id=" ", secret="s"),
+        lambda: ClientConfig.resolve(api_key=None, env={}),
+    ):
+        with pytest.raises(ConfigurationError) as raised:
+            make()
+        messages.append(cli_words(str(raised.value)))
+    assert messages[0].startswith("no batch secret: set the environment variable PLEXY_BATCH")
+    assert messages[1] == "--resume needs the journal to resume from (--journal)"
+    assert messages[2] == "--batch-id must not be empty"
+    assert messages[3] == "no API key: set the environment variable PLEXY_API_KEY"
+    assert cli_words("x: pass max_pause=... to wait") == "x: use --max-pause to wait"
+    assert cli_words("with fsync=True") == "with --fsync"
+    for message in messages:
+        for word in PYTHON_WORDS:
+            assert word not in message
+
+
+def help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*argv, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [(), ("batch",), ("demo",)])
+def test_every_help_shows_the_one_exit_status_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    text = help_of(capsys, *command)
+    lines = text.splitlines()
+    for line in exit_status_help().splitlines():  # kept line for line, not re-wrapped
+        assert line in lines, (line, text)
+    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 130]
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    if command == ("demo",):
+        assert "--bad-lines" in text and "exits 1, as batch would" in " ".join(text.split())
+
+
+def test_batch_help_wraps_the_description_and_keeps_the_epilog(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    text = help_of(capsys, "batch")
+    description = text.split("\n\n")[1]  # after the usage, before the arguments
+    assert description.startswith("Run every line of INPUT")
+    assert all(len(line) <= 60 for line in description.splitlines())
+    assert len(description.splitlines()) > 8  # wrapped to the narrow terminal
+    epilog = text.split("exit status (batch and demo):", 1)[1]
+    assert "\n  130   interrupted (Ctrl-C): --resume continues the batch" in epilog
+    from plexy_async.cli._input_flags import columns_help
+
+    for line in columns_help().splitlines():
+        assert line.rstrip() in [x.rstrip() for x in text.splitlines()]
+
+
+def test_the_rich_bar_has_thousands_separators() -> None:
+    stream = io.StringIO()
+    display = RichDisplay(stream, 10_000, "big")
+    display.close(BatchStats(skipped=10_000, started=0.0, ended=4.0))
+    assert "10,000/10,000" in stream.getvalue() and "10000/10000" not in stream.getvalue()
+
+
+def test_plain_lines_have_thousands_separators() -> None:
+    stream = io.StringIO()
+    display = PlainDisplay(stream, 12_345, label="big")
+    stats = BatchStats(skipped=12_000, started=0.0, ended=3.0)
+    stats.in_flight = 1_500
+    display.close(stats)
+    text = stream.getvalue()
+    assert text.startswith("started big: 12,345 items\n")
+    assert "12,000/12,345 (97%)" in text and "in flight 1,500" in text
+
+
+async def test_the_first_plain_progress_line_comes_within_half_a_second(
+    mock_plexy: MockPlexy, tmp_path: Path
+) -> None:
+    """The CLI in its own process, against a mock slowed by a delay on every payment: the first
+    progress line follows the ``started`` line after about ``PLAIN_FIRST_LINE`` seconds (the
+    bound below is generous for a loaded machine, yet well under the 2 s of before)."""
+    assert PLAIN_FIRST_LINE <= 0.5 < PLAIN_INTERVAL
+    mock_plexy.faults.add(*PAYMENTS, Fault.delay(0.02), times=None)
+    path = csv_input(tmp_path, 2_000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLEXY_")}
+    env |= {
+        "PLEXY_API_KEY": mock_plexy.api_key,
+        "PLEXY_BASE_URL": mock_plexy.url,
+        "PLEXY_BATCH_SECRET": SECRET,
+        "PLEXY_MERCHANT_ACCOUNT": "CliMerchant",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "plexy_async", "batch", str(path), "--progress", "plain",
+        "--concurrency", "32",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    lines: list[tuple[float, str]] = []
+    try:
+        async with asyncio.timeout(60):
+            while line := (await proc.stderr.readline()).decode():
+                lines.append((time.monotonic(), line))
+            await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == cli.EXIT_OK, [x for _, x in lines]
+    (started_at, started), (first_at, first) = lines[0], lines[1]
+    assert started == "started payments.csv: 2,000 items\n"
+    assert first.startswith("[")
+    assert first_at - started_at < min(PLAIN_FIRST_LINE + 0.75, PLAIN_INTERVAL / 2)
+    elapsed = float(first[1:].split("s]", 1)[0])  # the line's own clock, from the run's start
+    assert elapsed <= PLAIN_FIRST_LINE + 0.3
+    assert "2,000/2,000 (100%)" in lines[-1][1]
+    assert len(mock_plexy.ledger.charges) == 2_000

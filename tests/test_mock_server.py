@@ -15,7 +15,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from plexy_async.testing import Charge, Fault, MockPlexy, RequestRecord
+from plexy_async.testing import Charge, Fault, MockLimits, MockPlexy, RequestRecord
+from plexy_async.testing._ledger import Claim, IdempotencyStore, StoredResponse
 
 pytest_plugins = ["plexy_async.testing.pytest_plugin"]
 
@@ -682,3 +683,185 @@ async def test_explicit_start_close_and_url_before_start() -> None:
 def test_testing_package_does_not_import_pytest() -> None:
     code = "import sys, plexy_async.testing; assert 'pytest' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- bounds, fault specs, the mock's own routes (issue 13) ----------------------------------
+
+PAY = {"Authorization": KEY}
+
+
+def direct_payment(card: str = "4242424242424242") -> dict[str, Any]:
+    return {
+        "amount": 1000,
+        "currency": "KZT",
+        "card": {"number": card, "expiryMonth": "03", "expiryYear": "2030", "cvc": "737"},
+    }
+
+
+def test_unbounded_by_default_and_limits_are_checked() -> None:
+    mock = MockPlexy()
+    assert mock.limits == MockLimits()
+    assert (mock.idempotency.ttl, mock.idempotency.max_records) == (None, None)
+    assert (mock.ledger.max_charges, mock.ledger.max_requests) == (None, None)
+    with pytest.raises(ValueError, match="max_charges must be >= 1"):
+        MockLimits(max_charges=0)
+    with pytest.raises(ValueError, match="idempotency_ttl must be > 0"):
+        MockLimits(idempotency_ttl=-1.0)
+    with pytest.raises(ValueError, match="idempotency_ttl"):
+        MockLimits(idempotency_ttl=float("nan"))
+    with pytest.raises(TypeError, match="max_objects must be an int"):
+        MockLimits(max_objects=1.5)  # type: ignore[arg-type]
+    cli = MockLimits.for_cli()
+    assert cli.idempotency_ttl == 86_400  # Plexy keeps keys 24 hours (shared/API.md)
+    assert None not in (cli.max_idempotency_records, cli.max_charges, cli.max_objects)
+
+
+def test_idempotency_store_expires_after_ttl_and_evicts_least_recently_used() -> None:
+    now = [0.0]
+    store = IdempotencyStore(ttl=10.0, max_records=2, clock=lambda: now[0])
+    ok = StoredResponse(200, b'{"ok": 1}', "application/json")
+
+    def put(key: str, body: Any) -> None:
+        assert store.claim((key, "POST", "/v2/payments"), body) == (Claim.PROCEED, None)
+        store.store((key, "POST", "/v2/payments"), ok)
+
+    put("a", {"x": 1})
+    assert store.claim(("a", "POST", "/v2/payments"), {"x": 1}) == (Claim.REPLAY, ok)
+    assert store.claim(("a", "POST", "/v2/payments"), {"x": 2}) == (Claim.IN_USE, None)
+    assert store.claim(("a", "POST", "/v2/sessions"), {"x": 1})[0] is Claim.PROCEED  # per route
+    store.release(("a", "POST", "/v2/sessions"))
+    now[0] = 9.9
+    assert store.claim(("a", "POST", "/v2/payments"), {"x": 1})[0] is Claim.REPLAY
+    now[0] = 10.0
+    assert store.claim(("a", "POST", "/v2/payments"), {"x": 1})[0] is Claim.PROCEED  # expired
+    assert store.expired == 1
+    store.store(("a", "POST", "/v2/payments"), ok)
+    put("b", {"x": 1})
+    assert store.claim(("a", "POST", "/v2/payments"), {"x": 1})[0] is Claim.REPLAY  # a: recent
+    put("c", {"x": 1})  # evicts b
+    assert store.evicted == 1 and len(store) == 2
+    assert store.claim(("b", "POST", "/v2/payments"), {"x": 1})[0] is Claim.PROCEED
+
+
+def test_idempotency_store_never_drops_requests_in_flight() -> None:
+    store = IdempotencyStore(max_records=1, ttl=0.001)
+    scope = ("slow", "POST", "/v2/payments")
+    assert store.claim(scope, b"body")[0] is Claim.PROCEED
+    for i in range(5):
+        other = (f"k{i}", "POST", "/v2/payments")
+        assert store.claim(other, b"body")[0] is Claim.PROCEED
+        store.store(other, StoredResponse(200, b"{}", None))
+    assert store.claim(scope, b"body")[0] is Claim.IN_FLIGHT
+    assert store.claim(scope, b"other")[0] is Claim.IN_USE
+
+
+async def test_same_json_spaced_or_ordered_otherwise_replays(
+    mock: MockPlexy, http: aiohttp.ClientSession
+) -> None:
+    body = payment()
+    first = await call(http, mock, "/v2/payments", body, key="idem-json")
+    reordered = json.dumps(dict(reversed(list(body.items()))), indent=3).encode()
+    headers = {**CHECKOUT, "Idempotency-Key": "idem-json", "Content-Type": "application/json"}
+    async with http.post(mock.url + "/v2/payments", data=reordered, headers=headers) as resp:
+        assert resp.headers["Idempotent-Replayed"] == "true"
+        assert await resp.read() == first.raw
+    assert len(mock.ledger.charges) == 1 and mock.ledger.replays == 1
+
+
+async def test_bounded_ledger_keeps_latest_and_counts_all(http: aiohttp.ClientSession) -> None:
+    limits = MockLimits(max_charges=8, max_requests=4)
+    async with MockPlexy(api_key=KEY, limits=limits) as mock:
+        for i in range(30):
+            await call(http, mock, "/v2/payments", payment(reference=f"o-{i}"), key=f"k-{i}")
+        assert (mock.ledger.total_charges, mock.ledger.total_requests) == (30, 30)
+        assert 8 <= len(mock.ledger.charges) <= 9 and len(mock.ledger.requests) <= 4
+        assert mock.ledger.charges[-1].reference == "o-29"
+        assert [c.reference for c in mock.ledger.charges] == [
+            f"o-{i}" for i in range(30 - len(mock.ledger.charges), 30)
+        ]
+        mock.reset()
+        assert (mock.ledger.total_charges, mock.ledger.total_requests) == (0, 0)
+
+
+async def test_bounded_stores_drop_the_oldest_three_ds_payments_and_transactions(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with MockPlexy(api_key=KEY, limits=MockLimits(max_objects=2)) as mock:
+        psps = []
+        for i in range(3):
+            reply = await call(http, mock, "/v2/payments", payment("4000002500003155", f"3ds-{i}"))
+            psps.append(reply.json["pspReference"])
+        old_token = reply.json["action"]["url"].partition("redirectResult=")[2]
+        assert old_token == mock.redirect_result_for(psps[2])
+        with pytest.raises(KeyError):
+            mock.redirect_result_for(psps[0])
+        done = await call(http, mock, "/v2/payments/details", {"details": {"redirectResult":
+                                                                          old_token}})  # fmt: skip
+        assert done.status == 200 and done.json["pspReference"] == psps[2]
+
+        ids = []
+        for _ in range(3):
+            reply = await call(http, mock, "/v1/payments/direct", direct_payment(), headers=PAY)
+            assert reply.status == 200, reply.json
+            ids.append(reply.json["id"])
+        assert list(mock.pay.transactions) == ids[1:] == list(mock.pay.history)
+        gone = await call(http, mock, f"/v1/transactions/{ids[0]}", method="GET", headers=PAY)
+        assert gone.status == 404
+        assert len(mock.ledger.charges) == 4  # charges are the ledger's, bounded on their own
+
+
+async def test_fault_spec_counts_across_money_routes_in_each_surface_shape(
+    mock: MockPlexy, http: aiohttp.ClientSession
+) -> None:
+    spec = mock.add_fault_spec("503:2")
+    assert (spec.kind, spec.count, spec.rate) == ("503", 2, None)
+    pay = await call(http, mock, "/v1/payments/direct", direct_payment(), key="p1", headers=PAY)
+    assert (pay.status, pay.json["code"]) == (503, 1)  # the Pay API's error shape
+    methods = await call(http, mock, "/v2/paymentMethods", {"merchantAccount": "M"})
+    assert methods.status == 200  # not a money-moving route: untouched
+    checkout = await call(http, mock, "/v2/payments", payment(), key="c1")
+    assert (checkout.status, checkout.json["error"]["type"]) == (503, "api_error")
+    assert (await call(http, mock, "/v2/payments", payment(), key="c1")).status == 200
+    assert mock.ledger.fault_counts == {"503": 2}
+    assert [r.fault for r in mock.ledger.requests] == ["status", None, "status", None]
+    assert mock.faults.pending() == 0
+
+
+async def test_rate_faults_follow_their_seed(mock: MockPlexy, http: aiohttp.ClientSession) -> None:
+    import random
+
+    mock.add_fault_spec("500:0.5", rng=random.Random(42))
+    statuses = [
+        (await call(http, mock, "/v2/payments", payment(reference=f"r-{i}"))).status
+        for i in range(16)
+    ]
+    draws = random.Random(42)
+    assert statuses == [500 if draws.random() < 0.5 else 200 for _ in range(16)]
+    assert 0 < statuses.count(500) < 16
+    assert mock.ledger.fault_counts == {"500": statuses.count(500)}
+
+
+async def test_admin_routes_need_the_key_and_are_not_recorded(
+    mock: MockPlexy, http: aiohttp.ClientSession
+) -> None:
+    await call(http, mock, "/v2/payments", payment(), key="adm-1")
+    for headers in ({}, {"x-api-key": "nope"}):
+        reply = await call(http, mock, "/_mock/ledger", method="GET", headers=headers)
+        assert reply.status == 401
+    reply = await call(http, mock, "/_mock/ledger?requests=5", method="GET", headers=PAY)
+    assert reply.status == 200
+    charge = mock.ledger.charges[0]
+    assert reply.json["charges"] == [
+        {
+            "reference": "order-1",
+            "psp_reference": charge.psp_reference,
+            "amount": {"value": 10000, "currency": "KZT"},
+            "idempotency_key": "adm-1",
+            "card_last4": "4242",
+        }
+    ]
+    assert reply.json["counts"]["requests"] == 1
+    assert [r["path"] for r in reply.json["requests"]] == ["/v2/payments"]
+    assert len(mock.ledger.requests) == 1
+    bad = await call(http, mock, "/_mock/ledger?requests=x", method="GET", headers=PAY)
+    assert bad.status == 400

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import string
 import types
 import typing
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import plexy_async.models as models
-from plexy_async import Amount, CardDetails, PlexyClient, RequestOptions, errors
+from plexy_async import Amount, CardDetails, PlexyClient, RequestOptions, Timeouts, errors
 from plexy_async._core.routes import ROUTES
 from plexy_async.models import (
     BeneficiaryStatus,
@@ -119,10 +120,7 @@ def fits(tp: Any, value: Any) -> bool:
     if origin is typing.Union or origin is types.UnionType:
         return any(fits(arg, value) for arg in args)
     if origin in (list, Sequence):
-        return (
-            isinstance(value, (list, tuple))
-            and all(fits(args[0], item) for item in value)
-        )
+        return isinstance(value, (list, tuple)) and all(fits(args[0], item) for item in value)
     if origin is dict:
         return isinstance(value, dict) and all(
             fits(args[0], k) and fits(args[1], v) for k, v in value.items()
@@ -633,3 +631,49 @@ def test_remembered_combinations_are_bounded_and_still_checked() -> None:
     object.__setattr__(nine, "a", 3)  # a frozen instance changed behind attrs' back
     with pytest.raises(errors.InvalidRequestError, match=r"w\.a: expected str, got int"):
         spec.check_instance(nine, "w")
+
+
+PATH_IDS = [
+    (name, field)
+    for name, r in sorted(ROUTES.items())
+    for _, field, _, _ in string.Formatter().parse(r.path)
+    if field is not None
+]
+
+
+async def sent(client: PlexyClient, route: str, **arguments: Any) -> None:
+    """Call the operation until it sends: a paginated list sends when a page is asked for."""
+    result = await call(client, route, **arguments)
+    if hasattr(result, "page"):
+        await result.page(1)
+
+
+@pytest.mark.parametrize("segment", [".", ".."])
+@pytest.mark.parametrize(("route", "param"), PATH_IDS, ids=[f"{r}({p})" for r, p in PATH_IDS])
+async def test_a_dot_segment_as_a_path_id_is_refused(
+    mock_plexy: MockPlexy, client: PlexyClient, route: str, param: str, segment: str
+) -> None:
+    """``.`` and ``..`` would be removed from the URL (RFC 3986, 5.2.4), sending the request to
+    another route: ``payments.capture("..")`` to ``POST /v1/capture``. Refused, nothing sent."""
+    assert param in {p.name for p in parameters(route)}
+    with pytest.raises(errors.InvalidRequestError, match="dot segment") as caught:
+        await sent(client, route, **{**valid_arguments(route), param: segment})
+    assert param in caught.value.message
+    assert mock_plexy.ledger.requests == []
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        (lambda: RequestOptions(retry=5), "retry must be a RetryPolicy or None, got int"),  # type: ignore[arg-type]
+        (lambda: RequestOptions(timeouts={"deadline": 1}), "timeouts must be a Timeouts"),  # type: ignore[arg-type]
+        (lambda: Timeouts(connect="1"), "connect must be a number of seconds, got str"),  # type: ignore[arg-type]
+        (lambda: Timeouts(read=True), "read must be a number of seconds, got bool"),
+        (lambda: Timeouts(deadline=float("nan")), "deadline must be positive"),
+    ],
+)
+def test_request_options_check_what_they_hold(options: Any, match: str) -> None:
+    """A ``RequestOptions`` holding something else would fail only once the call ran, possibly
+    after a payment was sent: it is refused when built."""
+    with pytest.raises(errors.ConfigurationError, match=match):
+        options()

@@ -266,14 +266,34 @@ def _has_port(entry: str) -> bool:
     return entry.count(":") == 1
 
 
+def _number(attribute: attrs.Attribute[Any], value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(
+            f"{attribute.name} must be a number of seconds, got {type(value).__name__}"
+        )
+    return value
+
+
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
+    if not _number(attribute, value) > 0:  # NaN too
         raise ConfigurationError(f"{attribute.name} must be positive, got {value!r}")
 
 
 def _not_negative(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
+    if not _number(attribute, value) >= 0:
         raise ConfigurationError(f"{attribute.name} must not be negative, got {value!r}")
+
+
+def _optional_instance(cls: type) -> Any:
+    """An attrs validator: None or an instance of ``cls``, else ``ConfigurationError``."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not isinstance(value, cls):
+            raise ConfigurationError(
+                f"{attribute.name} must be a {cls.__name__} or None, got {type(value).__name__}"
+            )
+
+    return check
 
 
 DEFAULT_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -543,7 +563,11 @@ class RequestOptions:
 
             fast = RequestOptions(retry=RetryPolicy.disabled(), timeouts=Timeouts(deadline=5.0))
             await plexy.merchant.retrieve(options=fast)
+
+    Raises:
+        ConfigurationError: ``retry`` is not a ``RetryPolicy`` or ``timeouts`` not a
+            ``Timeouts`` (None aside).
     """
 
-    retry: RetryPolicy | None = None
-    timeouts: Timeouts | None = None
+    retry: RetryPolicy | None = attrs.field(default=None, validator=_optional_instance(RetryPolicy))
+    timeouts: Timeouts | None = attrs.field(default=None, validator=_optional_instance(Timeouts))

@@ -7,6 +7,10 @@ Three kinds of line, told apart by ``event``::
      "attempts": 1, "ms": 21.4, "at": "...", "result": {"psp_reference": "...", ...}}
     {"event": "end", "interrupted": false, "counts": {...}, ...}
 
+An item line may also hold ``"amount": {"value": 1000, "currency": "KZT"}`` (minor units,
+ISO 4217), what the item asked for (``journal_amount(params)`` builds it); journals written
+without it read the same, and their exports leave the amount empty.
+
 ``attempts`` is the number of HTTP requests the item sent. It is ``null`` only for a call
 cancelled in flight whose requests no hook counted: the client lacks ``batch.trace_config()``
 (whose hooks count them as they start), so the number is unknown.
@@ -29,7 +33,7 @@ from __future__ import annotations
 import enum
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -64,6 +68,10 @@ RATE_LIMITED go out again with the key the journal holds for them.
 """
 #: Outcomes whose journalled key a resumed batch sends the item with.
 RESENT_WITH_KEY: Final = frozenset({Outcome.IN_DOUBT, Outcome.RATE_LIMITED})
+#: Outcomes an operator has to look at: the batch is not settled while an item ends on one.
+PROBLEMS: Final = frozenset(
+    {Outcome.FAILED, Outcome.IN_DOUBT, Outcome.RATE_LIMITED, Outcome.REJECTED}
+)
 
 
 class JournalWriter:
@@ -242,3 +250,192 @@ def _parse(line: str) -> dict[str, Any] | None:
 
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+# --- reading a journal back: per item, per run ------------------------------------------------
+
+
+def journal_amount(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``amount`` field of an item line: what the item's params ask for, if they say.
+
+    Args:
+        params: The item's parameters; ``amount`` is an ``Amount`` (``value`` in minor units,
+            ``currency`` ISO 4217), or an int of minor units beside a ``currency``.
+
+    Returns:
+        ``{"value": 1000, "currency": "KZT"}`` (``currency`` may be absent), or None when the
+        params carry no amount. Never anything else from the params (they may hold card data).
+    """
+    amount = params.get("amount")
+    value = getattr(amount, "value", amount)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    currency = getattr(amount, "currency", None) or params.get("currency")
+    fields: dict[str, Any] = {"value": value}
+    if isinstance(currency, str):
+        fields["currency"] = currency
+    return fields
+
+
+def item_amount(record: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """An item line's amount in minor units and its currency, or ``(None, None)``.
+
+    Read from the line's ``amount`` field, else from its ``result`` (a response's amount).
+    """
+    for holder in (record, record.get("result")):
+        amount = holder.get("amount") if isinstance(holder, Mapping) else None
+        if isinstance(amount, Mapping):
+            value = amount.get("value")
+            currency = amount.get("currency")
+            return (
+                value if isinstance(value, int) and not isinstance(value, bool) else None,
+                currency if isinstance(currency, str) else None,
+            )
+    return None, None
+
+
+def item_reason(record: Mapping[str, Any]) -> tuple[str, str]:
+    """Why an item line ended as it did: ``(error_code, message)``, either may be empty.
+
+    ``error_code`` is the API's error code when it gave one, else the HTTP status, else the
+    error's type (``InvalidInput`` for a rejected line, ``CancelledError``, ...); for a result
+    (a decline, a ``result_code`` Error) the refusal reason code or the result code. Texts come
+    from the journal, where card numbers are already masked.
+    """
+    error = record.get("error")
+    if isinstance(error, Mapping):
+        code = error.get("code") or error.get("status") or error.get("type") or ""
+        return str(code), str(error.get("message") or "")
+    result = record.get("result")
+    if isinstance(result, Mapping) and record.get("outcome") != Outcome.SUCCEEDED:
+        code = result.get("refusal_reason_code") or result.get("result_code") or ""
+        message = result.get("refusal_reason") or result.get("message") or ""
+        return str(code), str(message)
+    return "", ""
+
+
+def _item_slot(record: Mapping[str, Any], offset: int) -> tuple[str, object]:
+    """What identifies an item across runs: its id; a line without one by its line number."""
+    item_id = record.get("id")
+    if isinstance(item_id, str):
+        return "id", item_id
+    line = record.get("line")
+    return ("line", line) if isinstance(line, int) else ("offset", offset)
+
+
+def final_items(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Each item's last journal line (its final outcome over every run), in input line order.
+
+    Two passes over the file: the first keeps, per item, only where its last line starts (an
+    id and two ints, about 100 bytes per item), the second reads those lines back. Unreadable
+    lines and lines with an unknown outcome are skipped, as ``read_journal`` skips them. An
+    input line rejected without an id is one item, identified by its line number.
+
+    Args:
+        path: The journal's path.
+
+    Yields:
+        Item lines (``event`` ``item``), ordered by ``line`` (lines without one last).
+
+    Raises:
+        OSError: The file cannot be opened.
+    """
+    last: dict[tuple[str, object], tuple[float, int]] = {}
+    with open(path, "rb") as f:
+        offset = 0
+        for raw in f:
+            record = _parse(raw.decode("utf-8", errors="replace"))
+            if record is not None and record.get("event") == "item" and _known(record):
+                line = record.get("line")
+                order = float(line) if isinstance(line, int) else float("inf")
+                last[_item_slot(record, offset)] = (order, offset)
+            offset += len(raw)
+        for _, start in sorted(last.values()):
+            f.seek(start)
+            record = _parse(f.readline().decode("utf-8", errors="replace"))
+            if record is not None:
+                yield record
+
+
+@attrs.define(eq=False)
+class JournalRun:
+    """One run of a batch as its journal tells it: its ``run`` line, items and ``end`` line.
+
+    Attributes:
+        number: 1 for the first run, 2 for the first resume, ...
+        start: The ``run`` line (batch id, operation, concurrency, ``at``, ``resume``).
+        end: The ``end`` line (its summary), or None when the run was cut off before it.
+        counts: Items this run ended, per outcome, counted from its item lines.
+        latencies_ms: Each item line's ``ms`` (kept only when the run has no ``end`` line).
+        last_at: The ``at`` of the run's last line (an ISO 8601 UTC timestamp).
+        problems: This run's first ``limit`` item lines with an outcome in ``PROBLEMS``.
+        problem_count: All of this run's item lines with such an outcome.
+    """
+
+    number: int
+    start: dict[str, Any]
+    end: dict[str, Any] | None = None
+    counts: dict[Outcome, int] = attrs.field(factory=lambda: dict.fromkeys(Outcome, 0))
+    latencies_ms: list[float] = attrs.field(factory=list)
+    last_at: str | None = None
+    problems: list[dict[str, Any]] = attrs.field(factory=list)
+    problem_count: int = 0
+
+
+def read_runs(
+    path: str | os.PathLike[str], *, problems: int = 0, last_only: bool = False
+) -> list[JournalRun]:
+    """Every run a journal records (``run`` lines start each), in order.
+
+    Memory: constant per run, plus the ``ms`` of each item of a run cut off before its ``end``
+    line (8 bytes an item) and ``problems`` item lines per run.
+
+    Args:
+        path: The journal's path.
+        problems: Keep this many of each run's problem item lines (``JournalRun.problems``).
+        last_only: Keep only the last run (the one a batch just wrote).
+
+    Returns:
+        The runs; item lines before the first ``run`` line (none in a journal this library
+        wrote) count towards a run numbered 0.
+
+    Raises:
+        OSError: The file cannot be opened.
+    """
+    runs: list[JournalRun] = []
+    current: JournalRun | None = None
+    seen = 0
+    for record in iter_journal(path):
+        event = record.get("event")
+        if event == "run":
+            seen += 1
+            current = JournalRun(number=seen, start=record)
+            if last_only:
+                runs.clear()
+            runs.append(current)
+        elif current is None:
+            current = JournalRun(number=0, start={})
+            runs.append(current)
+        if isinstance(record.get("at"), str):
+            current.last_at = record["at"]
+        if event == "end":
+            current.end = record
+            current.latencies_ms.clear()
+        elif event == "item" and _known(record):
+            outcome = Outcome(str(record["outcome"]))
+            current.counts[outcome] += 1
+            ms = record.get("ms")
+            if current.end is None and isinstance(ms, (int, float)) and not isinstance(ms, bool):
+                current.latencies_ms.append(float(ms))
+            if outcome in PROBLEMS:
+                current.problem_count += 1
+                if len(current.problems) < problems:
+                    current.problems.append(record)
+    return runs
+
+
+def _known(record: Mapping[str, Any]) -> bool:
+    return record.get("outcome") in _OUTCOME_VALUES
+
+
+_OUTCOME_VALUES: Final = frozenset(o.value for o in Outcome)

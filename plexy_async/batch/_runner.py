@@ -25,6 +25,7 @@ from plexy_async.batch._journal import (
     JournalState,
     JournalWriter,
     Outcome,
+    journal_amount,
     read_journal,
 )
 from plexy_async.batch._outcomes import (
@@ -452,6 +453,9 @@ class Batch:
             "ms": round(seconds * 1000, 2),
             "at": _now(),
         }
+        amount = journal_amount(item.params)
+        if amount is not None:
+            record["amount"] = amount
         if result is not None:
             record["result"] = result
         if error is not None:

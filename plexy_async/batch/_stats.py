@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Final
 
 import attrs
 
-from plexy_async.batch._journal import Outcome
+from plexy_async.batch._journal import JournalRun, Outcome
 
 _MIN_SECONDS: Final = 1e-4  # bucket 0 holds everything up to 0.1 ms
 _GROWTH: Final = 1.02  # each bucket is 2% wider than the one before: percentiles within 2%
@@ -204,6 +205,70 @@ class BatchSummary:
             journal=journal,
         )
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, journal: str | None = None) -> BatchSummary:
+        """The summary a journal's ``end`` line holds (what ``to_dict()`` wrote), read leniently.
+
+        Unknown outcomes are ignored and missing numbers read as 0 (a version 1 journal has no
+        ``rate_limited``).
+        """
+        counts = dict.fromkeys(Outcome, 0)
+        raw_counts = data.get("counts")
+        if isinstance(raw_counts, Mapping):
+            for outcome in Outcome:
+                counts[outcome] = _int(raw_counts.get(outcome.value))
+        raw_latency = data.get("latency_ms")
+        latency = raw_latency if isinstance(raw_latency, Mapping) else {}
+        return cls(
+            batch_id=str(data.get("batch_id") or ""),
+            operation=str(data.get("operation") or ""),
+            concurrency=_int(data.get("concurrency")),
+            counts=counts,
+            skipped=_int(data.get("skipped")),
+            retries=_int(data.get("retries")),
+            rate_limit_pauses=_int(data.get("rate_limit_pauses")),
+            elapsed=_number(data.get("elapsed_s")),
+            latency_ms={k: _number(latency.get(k)) for k in ("p50", "p90", "p99", "max")},
+            interrupted=data.get("interrupted") is True,
+            journal=journal,
+        )
+
+    @classmethod
+    def of_run(cls, run: JournalRun, *, journal: str | None = None) -> BatchSummary:
+        """The summary of one run read back from a journal (``read_runs``).
+
+        From its ``end`` line when it has one; else (the process stopped before writing it)
+        counted from its item lines, with latencies from their ``ms``, the duration from the
+        ``run`` line's ``at`` to the last line's, no skipped count, and ``interrupted`` set.
+        """
+        start = run.start
+        if run.end is not None:
+            merged = {
+                "batch_id": start.get("batch_id"),
+                "operation": start.get("operation"),
+                "concurrency": start.get("concurrency"),
+                **run.end,
+            }
+            return cls.from_dict(merged, journal=journal)
+        histogram = LatencyHistogram()
+        for ms in run.latencies_ms:
+            histogram.add(ms / 1000)
+        latency = {f"p{p:g}": histogram.percentile(p) * 1000 for p in PERCENTILES}
+        latency["max"] = histogram.max * 1000
+        return cls(
+            batch_id=str(start.get("batch_id") or ""),
+            operation=str(start.get("operation") or ""),
+            concurrency=_int(start.get("concurrency")),
+            counts=dict(run.counts),
+            skipped=0,
+            retries=0,
+            rate_limit_pauses=0,
+            elapsed=_seconds_between(start.get("at"), run.last_at),
+            latency_ms=latency,
+            interrupted=True,
+            journal=journal,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (durations in seconds as ``elapsed_s``, latencies in ms)."""
         return {
@@ -224,13 +289,12 @@ class BatchSummary:
         """A readable multi-line summary."""
         state = "interrupted after" if self.interrupted else "finished"
         lines = [
-            f"batch {self.batch_id!r} ({self.operation}, concurrency {self.concurrency}): "
+            f"batch {self.batch_id!r} ({self.operation}, concurrency {self.concurrency:,}): "
             f"{state} {self.processed:,} items in {self.elapsed:.2f} s "
             f"({self.throughput:,.0f} items/s)"
         ]
         width = max(len(_LABELS[o]) for o in Outcome)
-        for outcome in Outcome:
-            lines.append(f"  {_LABELS[outcome]:<{width}}  {self.counts[outcome]:>9,}")
+        lines.append(format_counts(self.counts))
         if self.skipped:
             lines.append(
                 f"  {'skipped':<{width}}  {self.skipped:>9,}  (finished in an earlier run)"
@@ -242,6 +306,37 @@ class BatchSummary:
             + "  ".join(f"{name} {lat[name]:.1f}" for name in ("p50", "p90", "p99", "max"))
         )
         return "\n".join(lines)
+
+
+def format_counts(counts: Mapping[Outcome, int], *, indent: str = "  ") -> str:
+    """One line per outcome, as ``BatchSummary.format()`` shows them."""
+    width = max(len(_LABELS[o]) for o in Outcome)
+    return "\n".join(f"{indent}{_LABELS[o]:<{width}}  {counts.get(o, 0):>9,}" for o in Outcome)
+
+
+def outcome_label(outcome: Outcome) -> str:
+    """``in doubt``, ``rate-limited``, ...: an outcome as the console shows it."""
+    return _LABELS[outcome]
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _number(value: object) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
+
+
+def _seconds_between(start: object, end: object) -> float:
+    """Seconds from one journal ``at`` timestamp to another (0.0 when either is unreadable)."""
+    try:
+        first = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+        last = datetime.fromisoformat(str(end).replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return max((last - first).total_seconds(), 0.0)
 
 
 _LABELS: Final = {

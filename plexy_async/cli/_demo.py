@@ -1,9 +1,16 @@
 """``plexy-async demo``: a batch of payments against the bundled mock, with faults, reconciled.
 
-It writes a JSON Lines input (a few lines bad on purpose), starts ``MockPlexy`` in this process
-with faults spread through the run, runs the batch with a progress display, settles anything in
-doubt by resuming, re-runs the whole batch without its journal to show that the same keys
-charge nobody twice, and reconciles the mock's ledger against the journal.
+It writes a JSON Lines input (every line valid; ``--bad-lines`` adds three bad lines and two
+invalid card numbers), starts ``MockPlexy`` in this process with faults spread through the run
+(5xx, connections dropped after the commit, a 429, unreadable answers; about one card in 12
+declines), runs the batch with a progress display, settles anything in doubt by resuming,
+re-runs the whole batch without its journal to show that the same keys charge nobody twice, and
+reconciles the mock's ledger against the journal.
+
+Its exit status follows the rule of ``batch`` (``cli._running.EXIT_CODES``): 0 when every
+payment finally succeeded or was declined and the reconciliation matched, so the default demo
+exits 0 despite its faults; 1 when an item did not settle (with ``--bad-lines``: the rejected
+lines and the invalid cards) or the reconciliation found a mismatch.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from plexy_async._core.config import ClientConfig, Environment, RetryPolicy
 from plexy_async.batch import Batch
 from plexy_async.batch._input import InputFile
 from plexy_async.batch._journal import Outcome, iter_journal
+from plexy_async.cli._failures import print_final_problems
 from plexy_async.cli._progress import make_display
 from plexy_async.cli._running import (
     ENV_MERCHANT_ACCOUNT,
@@ -69,12 +77,24 @@ class DemoInput:
         return len(self.ids) + len(self.bad_lines)
 
 
-def write_input(path: Path, count: int, seed: int = 7) -> DemoInput:
-    """``count`` payments as JSON Lines, and three bad lines among them."""
+def write_input(path: Path, count: int, seed: int = 7, *, bad_lines: bool = False) -> DemoInput:
+    """``count`` payments as JSON Lines (amounts in minor units of KZT), every line valid.
+
+    With ``bad_lines``, three bad lines among them (a missing amount, an unknown currency,
+    malformed JSON: rejected) and two card numbers that fail the Luhn check (the mock answers
+    422: failed).
+    """
     rng = random.Random(seed)
-    bad_at = {count // 4: "missing amount", count // 2: "unknown currency", 3 * count // 4: "json"}
-    invalid_at = {count // 3, 2 * count // 3}
-    ids, bad_lines = set(), set()
+    bad_at: dict[int, str] = {}
+    invalid_at: set[int] = set()
+    if bad_lines:
+        bad_at = {
+            count // 4: "missing amount",
+            count // 2: "unknown currency",
+            3 * count // 4: "json",
+        }
+        invalid_at = {count // 3, 2 * count // 3}
+    ids, bad_numbers = set(), set()
     line = 0
     with open(path, "w", encoding="utf-8") as f:
         for i in range(count):
@@ -97,9 +117,9 @@ def write_input(path: Path, count: int, seed: int = 7) -> DemoInput:
             kind = bad_at.get(i)
             if kind is not None:
                 line += 1
-                bad_lines.add(line)
+                bad_numbers.add(line)
                 f.write(_bad_line(kind, i) + "\n")
-    return DemoInput(path, frozenset(ids), frozenset(bad_lines), len(invalid_at))
+    return DemoInput(path, frozenset(ids), frozenset(bad_numbers), len(invalid_at))
 
 
 def _bad_line(kind: str, i: int) -> str:
@@ -176,7 +196,7 @@ async def demo_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> 
         return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="plexy-demo-") as tmp:
         with _journal_path(args.journal) as journal:
-            demo = write_input(Path(tmp) / "payments.jsonl", args.count)
+            demo = write_input(Path(tmp) / "payments.jsonl", args.count, bad_lines=args.bad_lines)
             run = _Run(args, out, err, demo, journal)
             if args.use_api:
                 return await _against_api(run)
@@ -189,13 +209,20 @@ async def demo_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> 
 async def _against_mock(run: _Run) -> int:
     async with MockPlexy() as mock:
         faults = schedule_faults(mock, run.args.count)
+        if run.demo.bad_lines or run.demo.invalid_cards:
+            bad = (
+                f"{len(run.demo.bad_lines)} of them bad on purpose (rejected) and "
+                f"{run.demo.invalid_cards} card numbers invalid (failed): the demo exits 1, "
+                "as batch would"
+            )
+        else:
+            bad = "every line valid (--bad-lines adds rejected and failed ones)"
         run.say(
             f"plexy-async demo: {run.args.count:,} payments through the batch runner at "
-            f"concurrency {run.args.concurrency}, against a mock Plexy server at {mock.url}\n"
+            f"concurrency {run.args.concurrency:,}, against a mock Plexy server at {mock.url}\n"
             "  (started in this process: nothing leaves this machine, nobody is charged)\n"
-            f"  input: {run.demo.lines:,} JSON lines, {len(run.demo.bad_lines)} of them bad on "
-            f"purpose; about 1 card in 12 declines; {run.demo.invalid_cards} card numbers are "
-            f"invalid\n  faults injected on POST /v2/payments: {', '.join(faults)}"
+            f"  input: {run.demo.lines:,} JSON lines, {bad}; about 1 card in 12 declines\n"
+            f"  faults injected on POST /v2/payments: {', '.join(faults)}"
         )
         batch = run.batch(journal=run.journal)
         async with PlexyClient(
@@ -209,7 +236,20 @@ async def _against_mock(run: _Run) -> int:
                 return EXIT_INTERRUPTED
             await _settle(run, plexy)
             await _rerun(run, plexy, mock.ledger)
-        return EXIT_OK if reconcile(mock.ledger, run.journal, run.demo, run.out) else EXIT_ITEMS
+        matched = reconcile(mock.ledger, run.journal, run.demo, run.out)
+        return _status(run, matched)
+
+
+def _status(run: _Run, matched: bool) -> int:
+    """The exit status by the rule of ``batch``: 1 when an item did not settle (its final
+    outcome over every run is failed, in doubt, rate-limited or rejected), or on a mismatch."""
+    unsettled = print_final_problems(str(run.journal), run.out, hint=bool(run.args.journal))
+    if unsettled:
+        run.say(
+            f"\n{unsettled:,} item(s) did not settle: exit status {EXIT_ITEMS}, as batch would "
+            "give (see plexy-async --help)"
+        )
+    return EXIT_OK if matched and not unsettled else EXIT_ITEMS
 
 
 async def _main_run(run: _Run, batch: Batch, plexy: PlexyClient) -> bool:
@@ -338,4 +378,4 @@ async def _against_api(run: _Run) -> int:
     async with PlexyClient(config=config, trace_configs=[batch.trace_config()]) as plexy:
         if not await _main_run(run, batch, plexy):
             return EXIT_INTERRUPTED
-    return EXIT_OK
+    return _status(run, matched=True)

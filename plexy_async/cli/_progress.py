@@ -1,5 +1,9 @@
 """Progress of a running batch: a rich bar on a terminal, plain periodic lines otherwise.
 
+Plain lines: a ``started`` line at once, the first progress line ``PLAIN_FIRST_LINE`` seconds
+later, then one every ``PLAIN_INTERVAL`` seconds and a last one at the end. Every count has
+thousands separators (``10,000/10,000``), in the bar too.
+
 ``rich`` is optional (the ``cli`` extra) and imported only here, only when a bar is drawn.
 """
 
@@ -7,12 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import IO, Any, Protocol
+from typing import IO, Any, Final, Protocol
 
 from plexy_async.batch._journal import Outcome
 from plexy_async.batch._stats import BatchStats
 
 MODES = ("auto", "rich", "plain", "none")
+PLAIN_FIRST_LINE: Final = 0.25
+"""Seconds from the start to the first plain progress line (``follow`` polls every 0.1 s)."""
+PLAIN_INTERVAL: Final = 2.0
+"""Seconds between two plain progress lines after the first."""
+FOLLOW_INTERVAL: Final = 0.1
+"""Seconds between two reads of the batch's counters by ``follow``."""
 
 
 class Display(Protocol):
@@ -34,17 +44,34 @@ def _eta(stats: BatchStats, total: int | None) -> str:
     rate = stats.throughput
     if total is None or rate <= 0 or stats.done >= total:
         return "-"
-    return f"{(total - stats.done) / rate:.0f}s"
+    return f"{(total - stats.done) / rate:,.0f}s"
+
+
+def share_text(done: int, total: int | None) -> str:
+    """``1,234/10,000`` (or ``1,234`` when the total is unknown)."""
+    return f"{done:,}/{total:,}" if total is not None else f"{done:,}"
 
 
 class PlainDisplay:
-    """One line every ``interval`` seconds, and a last one at the end."""
+    """A ``started`` line at once, the first progress line after ``first`` seconds, then one
+    every ``interval`` seconds, and a last one at the end."""
 
-    def __init__(self, stream: IO[str], total: int | None, *, interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        stream: IO[str],
+        total: int | None,
+        *,
+        interval: float = PLAIN_INTERVAL,
+        first: float = PLAIN_FIRST_LINE,
+        label: str = "",
+    ) -> None:
         self._stream = stream
         self._total = total
         self._interval = interval
-        self._next = time.monotonic() + interval
+        self._next = time.monotonic() + min(first, interval)
+        what = f"{total:,} items" if total is not None else "items"
+        name = f"{label}: " if label else ""
+        print(f"started {name}{what}", file=stream, flush=True)
 
     def _line(self, stats: BatchStats) -> str:
         if self._total:
@@ -53,7 +80,8 @@ class PlainDisplay:
             share = f"{stats.done:,}"
         return (
             f"[{stats.elapsed:6.1f}s] {share}  {stats.throughput:,.0f} items/s  "
-            f"eta {_eta(stats, self._total)}  in flight {stats.in_flight}  | {counts_text(stats)}"
+            f"eta {_eta(stats, self._total)}  in flight {stats.in_flight:,}  | "
+            f"{counts_text(stats)}"
         )
 
     def update(self, stats: BatchStats) -> None:
@@ -74,7 +102,6 @@ class RichDisplay:
         from rich.live import Live
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
             TaskProgressColumn,
             TextColumn,
@@ -88,7 +115,7 @@ class RichDisplay:
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TextColumn("{task.fields[share]}"),  # MofNCompleteColumn has no separators
             TaskProgressColumn(),
             TextColumn("{task.fields[rate]} items/s"),
             TimeElapsedColumn(),
@@ -97,7 +124,10 @@ class RichDisplay:
             console=console,
             auto_refresh=False,
         )
-        self._task = self._progress.add_task(label, total=total, rate="0")
+        self._total = total
+        self._task = self._progress.add_task(
+            label, total=total, rate="0", share=share_text(0, total)
+        )
         # Drawn from update() only: no refresh thread, stdout and stderr left alone.
         self._live = Live(
             console=console, auto_refresh=False, redirect_stdout=False, redirect_stderr=False
@@ -105,8 +135,13 @@ class RichDisplay:
         self._live.start()
 
     def update(self, stats: BatchStats) -> None:
-        self._progress.update(self._task, completed=stats.done, rate=f"{stats.throughput:,.0f}")
-        counts = self._text(f"  {counts_text(stats)}  (in flight {stats.in_flight})", style="dim")
+        self._progress.update(
+            self._task,
+            completed=stats.done,
+            rate=f"{stats.throughput:,.0f}",
+            share=share_text(stats.done, self._total),
+        )
+        counts = self._text(f"  {counts_text(stats)}  (in flight {stats.in_flight:,})", style="dim")
         self._live.update(self._group(self._progress, counts), refresh=True)
 
     def close(self, stats: BatchStats) -> None:
@@ -138,10 +173,10 @@ def make_display(mode: str, stream: IO[str], *, total: int | None, label: str) -
                         "showing plain progress lines",
                         file=stream,
                     )
-    return PlainDisplay(stream, total)
+    return PlainDisplay(stream, total, label=label)
 
 
-async def follow(stats: BatchStats, display: Display, interval: float = 0.1) -> Any:
+async def follow(stats: BatchStats, display: Display, interval: float = FOLLOW_INTERVAL) -> Any:
     """Update ``display`` from ``stats`` until cancelled."""
     while True:
         display.update(stats)

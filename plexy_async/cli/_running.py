@@ -1,29 +1,77 @@
 """What every command shares: exit codes, the progress-watched run, and Ctrl-C handling.
 
-Exit status, the same for ``batch`` and ``demo``: 0 when every item succeeded or was declined;
-1 when some failed, are in doubt, were rate-limited or were rejected (or the demo's
-reconciliation found a mismatch); 2 for a usage or configuration error; 130 when interrupted.
+Exit status, the one table (``EXIT_CODES``; ``exit_status_help()`` renders it for ``--help``),
+the same for ``batch`` and ``demo``:
+
+====  =====================================================================================
+code  meaning
+====  =====================================================================================
+0     every item succeeded or was declined (a decline is an answer, not an error); for the
+      demo, its reconciliation of the mock's ledger against the journal matched too
+1     some items failed, are in doubt, were rate-limited or were rejected (their reasons
+      are printed, all of them: ``plexy-async journal JOURNAL --failures``); for the demo,
+      or its reconciliation found a mismatch
+2     usage or configuration error: a bad flag, a missing environment variable, an input or
+      journal that cannot be read; nothing was sent
+130   interrupted (Ctrl-C, SIGTERM): ``--resume`` continues the batch
+====  =====================================================================================
+
+``plexy-async journal`` only reads: 0 when it read the journal, 2 when it cannot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import textwrap
 from collections.abc import Callable, Iterable
-from typing import IO
+from typing import IO, Final
 
 from plexy_async._client import PlexyClient
 from plexy_async.batch import Batch, BatchSummary, Item, Operation
 from plexy_async.cli._progress import Display, follow
 
-EXIT_OK = 0
+EXIT_OK: Final = 0
 """Every item succeeded or was declined (the demo: and its reconciliation matched)."""
-EXIT_ITEMS = 1
+EXIT_ITEMS: Final = 1
 """Some items failed, are in doubt, were rate-limited or were rejected: see the journal."""
-EXIT_USAGE = 2
-"""A usage or configuration error (bad arguments, no API key, no batch secret)."""
-EXIT_INTERRUPTED = 130
+EXIT_USAGE: Final = 2
+"""A usage or configuration error (bad flags, no API key, no batch secret): nothing was sent."""
+EXIT_INTERRUPTED: Final = 130
 """Interrupted by Ctrl-C: ``--resume`` continues the batch."""
+
+EXIT_CODES: Final = (
+    (EXIT_OK, "every item succeeded or was declined (demo: and its reconciliation matched)"),
+    (
+        EXIT_ITEMS,
+        "some items failed, are in doubt, were rate-limited or were rejected (demo: or its "
+        "reconciliation found a mismatch); all reasons: plexy-async journal JOURNAL --failures",
+    ),
+    (
+        EXIT_USAGE,
+        "usage or configuration error (a bad flag, a missing environment variable, an input "
+        "or journal that cannot be read): nothing was sent",
+    ),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C): --resume continues the batch"),
+)
+"""The exit status table of ``batch`` and ``demo``: (code, meaning). ``--help`` shows it."""
+JOURNAL_EXIT_NOTE: Final = (
+    f"plexy-async journal only reads: {EXIT_OK} when it read the journal, {EXIT_USAGE} when it "
+    "cannot"
+)
+"""The exit status of ``plexy-async journal``, a subset of the table."""
+
+
+def exit_status_help(title: str = "exit status (batch and demo):") -> str:
+    """``EXIT_CODES`` as preformatted ``--help`` lines (at most 79 characters each)."""
+    lines = [title]
+    for code, meaning in EXIT_CODES:
+        wrapped = textwrap.wrap(meaning, width=79 - 8, break_on_hyphens=False)
+        lines.append(f"  {code:<4}  {wrapped[0]}")
+        lines.extend(f"{'':8}{more}" for more in wrapped[1:])
+    return "\n".join(lines)
+
+
 ENV_MERCHANT_ACCOUNT = "PLEXY_MERCHANT_ACCOUNT"
 """The merchant account for CSV rows without a ``merchant_account`` column."""
 

@@ -20,23 +20,14 @@ from aiohttp import web
 from plexy_async._core.routes import route
 from plexy_async.models.currency import currency_problem, is_iso_currency
 
-from ._cards import card_brand, valid_card_number
+from ._cards import CVC_DECLINED, REFUSALS, THREE_DS_CARD, card_brand, valid_card_number
 from ._error_bodies import checkout_error, json_response
 from ._ledger import REQUEST_ID, Charge, State, new_psp_reference
+from ._limits import capped
 
-THREE_DS_CARD: Final = "4000002500003155"
-
-# card number -> (refusalReason, refusalReasonCode, refusalReasonRaw)
-_REFUSALS: Final[dict[str, tuple[str, str, str]]] = {
-    "4000000000000002": ("Refused", "2", "05 : Do not honor"),
-    "4000000000009995": ("Not enough balance", "12", "51 : Insufficient funds"),
-    "4000000000009987": ("Blocked Card", "5", "41 : Lost card"),
-    "4000000000009979": ("Blocked Card", "5", "43 : Stolen card"),
-    "4000000000000069": ("Expired Card", "6", "54 : Expired card"),
-    "4000000000000127": ("CVC Declined", "24", "N7 : CVV2 failure"),
-    "4000000000000119": ("Acquirer Error", "4", "96 : System malfunction"),
-}
-_CVC_DECLINED: Final = _REFUSALS["4000000000000127"]
+# Re-exported under their old names: the Pay API surface reads them from here.
+_REFUSALS: Final = REFUSALS
+_CVC_DECLINED: Final = CVC_DECLINED
 
 _PAYMENT_METHODS: Final = {
     "paymentMethods": [
@@ -216,14 +207,20 @@ class Checkout:
 
     def __init__(self, state: State) -> None:
         self._state = state
-        self._pending: dict[str, _Pending3DS] = {}  # redirectResult token -> payment
-        self._tokens: dict[str, str] = {}  # pspReference -> redirectResult token
-        self._sessions: dict[str, _Session] = {}
+        cap = state.limits.max_objects  # None: unbounded; else the oldest go first
+        self._pending: dict[str, _Pending3DS] = capped(cap)  # redirectResult token -> payment
+        self._tokens: dict[str, str] = capped(cap)  # pspReference -> redirectResult token
+        self._sessions: dict[str, _Session] = capped(cap)
 
     # --- helpers for tests ---
 
     def redirect_result_for(self, psp_reference: str) -> str:
-        """The ``redirectResult`` the shopper's browser would bring back for a 3DS payment."""
+        """The ``redirectResult`` the shopper's browser would bring back for a 3DS payment.
+
+        Raises:
+            KeyError: No 3-D Secure payment ``psp_reference`` (or, under
+                ``MockLimits.max_objects``, it was dropped as one of the oldest).
+        """
         return self._tokens[psp_reference]
 
     def complete_session(self, session_id: str, card: str = "4242424242424242") -> str:

@@ -3,12 +3,17 @@
 ``mock.faults.add("POST", "/v2/payments", Fault.status(503), times=2, after=0)`` lets ``after``
 matching requests through, then hits the next ``times`` ones. Rules for one route queue up: the
 next rule starts counting once the one before it is used up.
+
+``mock.faults.add_standing(...)`` (what ``MockPlexy.add_fault_spec("503:3")`` and
+``plexy-async mock --fault`` use) adds a rule over a set of routes, by count or by rate; it
+applies to a request no per-route rule hit.
 """
 
 from __future__ import annotations
 
+import random
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Final, Literal
 
 import attrs
@@ -62,6 +67,12 @@ class Fault:
     def name(self) -> str:
         """What ``RequestRecord.fault`` holds for a request this fault hit."""
         return self.kind
+
+    @property
+    def label(self) -> str:
+        """What ``Ledger.fault_counts`` counts it under: the status for a status fault
+        (``"503"``), else the kind (``"drop_after_commit"``)."""
+        return str(self.code) if self.kind == "status" else self.kind
 
     @property
     def processes(self) -> bool:
@@ -183,6 +194,20 @@ class _Rule:
 
 
 @attrs.define(eq=False)
+class _Standing:
+    fault_for: Callable[[str], Fault]  # the request's path -> the fault
+    routes: frozenset[tuple[str, str]]  # (METHOD, path as sent or route pattern)
+    times: int | None  # by count: how many are left; None: by rate
+    rate: float
+    rng: random.Random
+
+    def matches(self, method: str, path: str, pattern: str | None) -> bool:
+        return (method, path) in self.routes or (
+            pattern is not None and (method, pattern) in self.routes
+        )
+
+
+@attrs.define(eq=False)
 class FaultScript:
     """The faults still to come, per (method, path). ``path`` may be the route's pattern too.
 
@@ -192,6 +217,7 @@ class FaultScript:
     """
 
     _queues: dict[tuple[str, str], deque[_Rule]] = attrs.field(factory=dict)
+    _standing: list[_Standing] = attrs.field(factory=list)
 
     def add(
         self,
@@ -231,18 +257,75 @@ class FaultScript:
         key = (method.upper(), path)
         self._queues.setdefault(key, deque()).append(_Rule(fault, after, times))
 
+    def add_standing(
+        self,
+        fault_for: Callable[[str], Fault],
+        routes: Iterable[tuple[str, str]],
+        *,
+        times: int | None = None,
+        rate: float | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Hit requests to any of ``routes``: the first ``times`` of them, or each with
+        probability ``rate``. Exactly one of ``times`` and ``rate``.
+
+        Counted rules queue up in the order added (the next starts once the one before is used
+        up); rate rules are drawn, in the order added, for a request no counted rule hit.
+
+        Args:
+            fault_for: The fault for a request's path (e.g. a status in that surface's shape).
+            routes: ``(METHOD, PATH)`` pairs; PATH as sent or the route's pattern.
+            times: How many requests it hits, >= 1.
+            rate: The probability each matching request is hit, 0 < rate <= 1.
+            rng: The random source for ``rate`` (seed it to replay a run).
+
+        Raises:
+            ValueError: Both or neither of ``times`` and ``rate``, or either out of range.
+        """
+        if (times is None) == (rate is None):
+            raise ValueError("give exactly one of times and rate")
+        if times is not None and times < 1:
+            raise ValueError("times must be >= 1")
+        if rate is not None and not 0 < rate <= 1:
+            raise ValueError("rate must be > 0 and <= 1")
+        keys = frozenset((method.upper(), path) for method, path in routes)
+        self._standing.append(
+            _Standing(fault_for, keys, times, rate or 0.0, rng or random.Random())
+        )
+
     def clear(self) -> None:
         """Drop every rule still to come."""
         self._queues.clear()
+        self._standing.clear()
 
     def pending(self) -> int:
-        """How many rules are not used up yet (``times=None`` rules never are)."""
-        return sum(len(q) for q in self._queues.values())
+        """How many rules are not used up yet (``times=None`` and rate rules never are)."""
+        return sum(len(q) for q in self._queues.values()) + len(self._standing)
 
     def take(self, method: str, path: str, pattern: str | None = None) -> Fault | None:
         """The fault for this request, if any, counting it against the matching rule."""
-        if not self._queues:
-            return None
+        fault = self._take_queued(method, path, pattern) if self._queues else None
+        if fault is None and self._standing:
+            fault = self._take_standing(method, path, pattern)
+        return fault
+
+    def _take_standing(self, method: str, path: str, pattern: str | None) -> Fault | None:
+        for rule in self._standing:
+            if rule.times is not None and rule.matches(method, path, pattern):
+                rule.times -= 1
+                if rule.times == 0:
+                    self._standing.remove(rule)
+                return rule.fault_for(path)
+        for rule in self._standing:
+            if (
+                rule.times is None
+                and rule.matches(method, path, pattern)
+                and rule.rng.random() < rule.rate
+            ):
+                return rule.fault_for(path)
+        return None
+
+    def _take_queued(self, method: str, path: str, pattern: str | None) -> Fault | None:
         key = (method, path)
         queue = self._queues.get(key)
         if queue is None and pattern is not None and pattern != path:

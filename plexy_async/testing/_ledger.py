@@ -7,13 +7,21 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import os
 import random
 import string
+import sys
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, Final
 
 import attrs
+import orjson
 from aiohttp import web
+
+from ._limits import MockLimits, trim
 
 #: The id the mock gave the request (also sent as the ``X-Request-Id`` header).
 REQUEST_ID: Final = web.RequestKey("plexy_mock_request_id", str)
@@ -88,10 +96,18 @@ class Ledger:
     """Charges committed and requests received, for tests to assert on.
 
     Attributes:
-        charges: Every charge committed, in order.
-        requests: Every request received, in order of arrival.
+        charges: Every charge committed, in order (the latest ``max_charges`` when bounded).
+        requests: Every request received, in order of arrival (the latest ``max_requests``
+            when bounded). Requests to the mock's own ``/_mock/`` routes are not recorded.
         in_flight: Requests being handled now.
         peak_in_flight: The most requests handled at once since the last ``reset()``.
+        max_charges: How many charges ``charges`` keeps (None: all; see ``MockLimits``).
+        max_requests: How many requests ``requests`` keeps (None: all).
+        total_charges: Charges committed since the last ``reset()``, held or not.
+        total_requests: Requests received since the last ``reset()``, held or not.
+        replays: Requests answered from the idempotency store since the last ``reset()``.
+        fault_counts: Requests hit per fault (``Fault.label``: ``"503"``, ``"drop_after_commit"``,
+            ...) since the last ``reset()``.
 
     Example:
         ::
@@ -104,6 +120,12 @@ class Ledger:
     requests: list[RequestRecord] = attrs.field(factory=list)
     in_flight: int = 0
     peak_in_flight: int = 0
+    max_charges: int | None = None
+    max_requests: int | None = None
+    total_charges: int = 0
+    total_requests: int = 0
+    replays: int = 0
+    fault_counts: dict[str, int] = attrs.field(factory=dict)
 
     def charges_for(self, reference: str) -> list[Charge]:
         """The charges committed for a merchant reference."""
@@ -115,18 +137,29 @@ class Ledger:
         return [r for r in self.requests if r.method == method and r.path == path]
 
     def reset(self) -> None:
-        """Forget charges and requests; ``peak_in_flight`` restarts from what is in flight now."""
+        """Forget charges, requests and counts; ``peak_in_flight`` restarts from what is in
+        flight now."""
         self.charges.clear()
         self.requests.clear()
         self.peak_in_flight = self.in_flight
+        self.total_charges = self.total_requests = self.replays = 0
+        self.fault_counts.clear()
 
     def commit(self, charge: Charge) -> None:
         """Record a charge (the mock's handlers call it)."""
         self.charges.append(charge)
+        self.total_charges += 1
+        trim(self.charges, self.max_charges)
+
+    def count_fault(self, label: str) -> None:
+        """Count a request a fault hit (the mock's pipeline calls it)."""
+        self.fault_counts[label] = self.fault_counts.get(label, 0) + 1
 
     def begin(self, record: RequestRecord) -> None:
         """Record a request's arrival (the mock's pipeline calls it)."""
         self.requests.append(record)
+        self.total_requests += 1
+        trim(self.requests, self.max_requests)
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
@@ -152,50 +185,125 @@ class Claim(enum.Enum):
 
 @attrs.define(eq=False)
 class _Entry:
-    fingerprint: Any
-    response: StoredResponse | None = None
+    fingerprint: bytes
+    response: StoredResponse
+    stored: float  # the clock's seconds
 
 
 Scope = tuple[str, str, str]  # (idempotency key, method, path)
 
 
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _scope_key(scope: Scope) -> bytes:
+    # 16 bytes instead of the key, method and path strings; a header value holds no NUL
+    return _digest("\0".join(scope).encode("utf-8", "surrogatepass"))
+
+
+def fingerprint_of(body: Any) -> bytes:
+    """A 16-byte digest of a request body: raw bytes as they are, anything else as canonical
+    JSON (sorted keys), so the same object sent with other spacing or key order matches."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return _digest(bytes(body))
+    try:
+        canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        canonical = repr(body).encode("utf-8", "surrogatepass")
+    return _digest(canonical)
+
+
 @attrs.define(eq=False)
 class IdempotencyStore:
-    """Responses stored per (key, method, path); ``None`` response means still in flight."""
+    """Responses stored per (key, method, path), with the requests still in flight.
 
-    _entries: dict[Scope, _Entry] = attrs.field(factory=dict)
+    Each record holds digests of the scope and of the request body, and the response. A record
+    expires ``ttl`` seconds after it was stored, and past ``max_records`` the least recently
+    used one goes; either way the key is then new again (processed, and charged, again). In-flight
+    claims count against neither bound and are never dropped.
+
+    Attributes:
+        ttl: Seconds a stored response is replayed for (None: for ever).
+        max_records: The most stored responses (None: no bound).
+        clock: Seconds, monotonic (``time.monotonic``); tests may pass their own.
+        expired: Records dropped because their ``ttl`` passed.
+        evicted: Records dropped to stay within ``max_records``.
+    """
+
+    ttl: float | None = None
+    max_records: int | None = None
+    clock: Callable[[], float] = time.monotonic
+    expired: int = 0
+    evicted: int = 0
+    _done: OrderedDict[bytes, _Entry] = attrs.field(factory=OrderedDict, init=False)
+    _in_flight: dict[bytes, bytes] = attrs.field(factory=dict, init=False)
 
     def claim(self, scope: Scope, fingerprint: Any) -> tuple[Claim, StoredResponse | None]:
-        entry = self._entries.get(scope)
+        """Claim ``scope`` for a request whose body is ``fingerprint`` (see ``fingerprint_of``)."""
+        key = _scope_key(scope)
+        digest = fingerprint_of(fingerprint)
+        pending = self._in_flight.get(key)
+        if pending is not None:
+            return (Claim.IN_FLIGHT if pending == digest else Claim.IN_USE), None
+        entry = self._done.get(key)
+        if entry is not None and self._is_expired(entry):
+            del self._done[key]
+            self.expired += 1
+            entry = None
         if entry is None:
-            self._entries[scope] = _Entry(fingerprint)
+            self._in_flight[key] = digest
+            self._purge()
             return Claim.PROCEED, None
-        if entry.fingerprint != fingerprint:
+        if entry.fingerprint != digest:
             return Claim.IN_USE, None
-        if entry.response is None:
-            return Claim.IN_FLIGHT, None
+        self._done.move_to_end(key)
         return Claim.REPLAY, entry.response
 
     def store(self, scope: Scope, response: StoredResponse) -> None:
-        self._entries[scope].response = response
+        """Keep the response of a claimed scope, to replay it."""
+        key = _scope_key(scope)
+        digest = self._in_flight.pop(key, None)
+        if digest is None:  # cleared while in flight
+            return
+        if response.content_type is not None:
+            response = attrs.evolve(response, content_type=sys.intern(response.content_type))
+        self._done[key] = _Entry(digest, response, self.clock())
+        self._done.move_to_end(key)
+        if self.max_records is not None:
+            while len(self._done) > self.max_records:
+                self._done.popitem(last=False)
+                self.evicted += 1
+        self._purge()
 
     def release(self, scope: Scope) -> None:
         """Free a key whose request produced nothing worth replaying."""
-        entry = self._entries.get(scope)
-        if entry is not None and entry.response is None:
-            del self._entries[scope]
+        self._in_flight.pop(_scope_key(scope), None)
 
     def clear(self) -> None:
-        self._entries.clear()
+        self._done.clear()
+        self._in_flight.clear()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._done) + len(self._in_flight)
+
+    def _is_expired(self, entry: _Entry) -> bool:
+        return self.ttl is not None and self.clock() - entry.stored >= self.ttl
+
+    def _purge(self) -> None:
+        """Drop expired records from the least recently used end (a replayed one, moved to the
+        other end, is checked when it is next claimed)."""
+        while self._done and self._is_expired(next(iter(self._done.values()))):
+            self._done.popitem(last=False)
+            self.expired += 1
 
 
 @attrs.define(eq=False)
 class State:
-    """Shared by the surface modules: the API key, the ledger and the server's base URL."""
+    """Shared by the surface modules: the API key, the ledger, the server's base URL and the
+    bounds on what the mock remembers."""
 
     api_key: str
     ledger: Ledger = attrs.field(factory=Ledger)
     base_url: str = ""
+    limits: MockLimits = attrs.field(factory=MockLimits)

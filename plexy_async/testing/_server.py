@@ -9,25 +9,29 @@ Every request passes, outermost first::
     delay        a ``Fault.delay`` waits here, after the idempotency key is claimed
     handler      the surface module's handler (``_checkout``; later ``_pay``)
 
-A surface module adds its routes with ``register(mock.app.router, mock.state)``.
+A surface module adds its routes with ``register(mock.app.router, mock.state)``. The mock's own
+routes (``/_mock/ledger``, ``/_mock/payments/{pspReference}/redirect-result``: ``_admin``) pass
+through unrecorded and check the API key themselves.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
+import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final
 
 import attrs
+import orjson
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import _checkout, _pay
+from . import _admin, _checkout, _pay
 from ._error_bodies import checkout_error, json_response, pay_error
+from ._fault_spec import MONEY_ROUTES, FaultSpec, parse_fault_spec
 from ._faults import Dropped, FaultScript, answer, drop, garble, truncate
 from ._ledger import (
     REQUEST_ID,
@@ -39,6 +43,7 @@ from ._ledger import (
     new_psp_reference,
     new_request_id,
 )
+from ._limits import MockLimits
 from ._webhook_sender import WebhookDelivery, WebhookScheme, send_webhook
 
 # ErrorBuilder(status, code, message, request_id, type) -> the surface's error response
@@ -99,6 +104,8 @@ class _Pipeline:
 
     @web.middleware
     async def record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(_admin.PREFIX):
+            return await handler(request)
         ledger = self._mock.ledger
         request_id = new_request_id()
         request[REQUEST_ID] = request_id
@@ -120,12 +127,15 @@ class _Pipeline:
 
     @web.middleware
     async def faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if _RECORD not in request:  # the mock's own routes: no faults
+            return await handler(request)
         resource = request.match_info.route.resource
         pattern = resource.canonical if resource is not None else None
         fault = self._mock.faults.take(request.method, request.path, pattern)
         if fault is None:
             return await handler(request)
         request[_RECORD].fault = fault.name
+        self._mock.ledger.count_fault(fault.label)
         if fault.kind == "drop_before":
             return await drop(request)
         if not fault.processes:
@@ -173,9 +183,9 @@ class _Pipeline:
                 400, "parameter_invalid", message, request_id, "invalid_request_error"
             )
         raw = await request.read()
-        try:
-            fingerprint: Any = json.loads(raw)
-        except ValueError:
+        try:  # the same JSON object, however spaced or ordered, is the same request
+            fingerprint: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
             fingerprint = raw
         store = self._mock.idempotency
         scope = (key, request.method, request.path)
@@ -183,6 +193,7 @@ class _Pipeline:
         if claim is Claim.REPLAY:
             assert stored is not None
             request[_RECORD].replayed = True
+            self._mock.ledger.replays += 1
             replay = web.Response(
                 status=stored.status, body=stored.body, headers={"Idempotent-Replayed": "true"}
             )
@@ -239,15 +250,19 @@ class MockPlexy:
     another body or still in flight), and decides outcomes by test card (see Test cards).
 
     Args:
-        api_key: The key the mock accepts, on both surfaces.
+        api_key: The key the mock accepts, on both surfaces (and on its ``/_mock/`` routes).
         host: The address to listen on (loopback by default).
         port: The port; 0 picks a free one (read it from ``url`` once started).
+        limits: Bounds on what it remembers (idempotency records, charges, requests, stored
+            payments); the default keeps everything. ``MockLimits.for_cli()`` is what
+            ``plexy-async mock`` runs with.
 
     Attributes:
         api_key: The key the mock accepts.
         ledger: Charges committed and requests received (``Ledger``).
         faults: The fault script (``FaultScript``): ``mock.faults.add(...)``.
-        idempotency: The stored idempotent responses.
+        idempotency: The stored idempotent responses (``IdempotencyStore``).
+        limits: The ``MockLimits`` it runs with.
         app: The ``aiohttp.web.Application``, to add routes of your own.
 
     Example:
@@ -261,15 +276,25 @@ class MockPlexy:
     """
 
     def __init__(
-        self, api_key: str = "sk_test_mock", *, host: str = "127.0.0.1", port: int = 0
+        self,
+        api_key: str = "sk_test_mock",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: MockLimits | None = None,
     ) -> None:
         self.api_key = api_key
         self.host = host
         self.port = port
-        self.state = State(api_key)
+        self.limits = limits or MockLimits()
+        self.state = State(api_key, limits=self.limits)
         self.ledger = self.state.ledger
+        self.ledger.max_charges = self.limits.max_charges
+        self.ledger.max_requests = self.limits.max_requests
         self.faults = FaultScript()
-        self.idempotency = IdempotencyStore()
+        self.idempotency = IdempotencyStore(
+            ttl=self.limits.idempotency_ttl, max_records=self.limits.max_idempotency_records
+        )
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
@@ -286,6 +311,13 @@ class MockPlexy:
         self.app.on_response_prepare.append(_add_request_id)
         self.checkout = _checkout.register(self.app.router, self.state)
         self.pay = _pay.register(self.app.router, self.state)
+        _admin.register(
+            self.app.router,
+            lambda: self.api_key,
+            self.ledger,
+            lambda: self.idempotency,
+            self.checkout,
+        )
 
     @property
     def url(self) -> str:
@@ -349,8 +381,53 @@ class MockPlexy:
         self.faults.clear()
         self.idempotency.clear()
 
+    def add_fault_spec(
+        self,
+        spec: str | FaultSpec,
+        *,
+        routes: Iterable[tuple[str, str]] | None = None,
+        rng: random.Random | None = None,
+    ) -> FaultSpec:
+        """Inject a fault written as ``plexy-async mock --fault`` takes it, e.g. ``"503:3"``.
+
+        Args:
+            spec: ``KIND[=VALUE][:COUNT|RATE]`` (see ``plexy_async.testing._fault_spec``), or
+                a parsed ``FaultSpec``.
+            routes: ``(METHOD, PATH)`` pairs it hits; default the money-moving POSTs
+                (``MONEY_ROUTES``: payments, payment details, sessions, capture, cancel,
+                refund, recurring and direct payments, payouts).
+            rng: The random source for a RATE (seed it to replay a run).
+
+        Returns:
+            The parsed spec.
+
+        Raises:
+            ValueError: A spec that does not parse (the message names the valid kinds).
+
+        Example:
+            ::
+
+                mock.add_fault_spec("503:3")  # the next 3 money-moving POSTs answer 503
+                mock.add_fault_spec("delay=0.2:0.1", rng=random.Random(7))
+        """
+        parsed = parse_fault_spec(spec) if isinstance(spec, str) else spec
+        self.faults.add_standing(
+            parsed.fault_for,
+            MONEY_ROUTES if routes is None else routes,
+            times=parsed.count,
+            rate=parsed.rate,
+            rng=rng,
+        )
+        return parsed
+
     def redirect_result_for(self, psp_reference: str) -> str:
-        """The ``redirectResult`` token that completes the 3-D Secure payment ``psp_reference``."""
+        """The ``redirectResult`` token that completes the 3-D Secure payment ``psp_reference``.
+
+        Out of process: ``GET /_mock/payments/{psp_reference}/redirect-result`` with the API key.
+
+        Raises:
+            KeyError: No 3-D Secure payment ``psp_reference``.
+        """
         return self.checkout.redirect_result_for(psp_reference)
 
     def complete_session(self, session_id: str, card: str = "4242424242424242") -> str:

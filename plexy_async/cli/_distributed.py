@@ -1,0 +1,303 @@
+"""The distributed batch on the command line: ``plexy-async worker`` and ``batch --broker``.
+
+::
+
+    plexy-async worker --broker redis://redis:6379/0 [--chunks 2] [--concurrency 64]
+    plexy-async batch payments.csv --broker redis://redis:6379/0 [--chunk-size 100]
+                      [--max-rate 200] [--batch-id ID] [--journal PATH]
+
+Both need the ``taskiq`` extra (``pip install 'plexy_async[taskiq]'``); it is imported only when
+one of them runs. ``worker`` replaces itself with ``taskiq worker
+plexy_async.distributed.worker:broker``, its flags turned into the ``PLEXY_BROKER_*`` and
+``PLEXY_WORKER_*`` environment. ``batch --broker`` is the coordinator: it kicks the chunks,
+shows progress from Redis, and writes the journal and summary of a local run at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from plexy_async.cli._running import (
+    ENV_MERCHANT_ACCOUNT,
+    EXIT_INTERRUPTED,
+    EXIT_ITEMS,
+    EXIT_OK,
+    EXIT_USAGE,
+    on_interrupt,
+)
+
+_EXTRA_HINT = "the distributed batch needs the taskiq extra: pip install 'plexy_async[taskiq]'"
+_TTL_DEFAULT = 7 * 24 * 3600
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _redis_url(text: str) -> str:
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise argparse.ArgumentTypeError(f"expected redis://HOST:PORT/DB, got {text!r}")
+    return text
+
+
+def add_worker_parser(commands: Any) -> None:
+    """Add the ``worker`` command to the ``plexy-async`` sub-parsers."""
+    worker = commands.add_parser(
+        "worker",
+        help="run a distributed-batch worker (taskiq over a Redis Streams broker)",
+        description="Run taskiq worker processes that take the chunks of distributed batches "
+        "(`plexy-async batch INPUT --broker ...`) from Redis and send them to the API "
+        "configured by PLEXY_API_KEY / PLEXY_ENVIRONMENT / PLEXY_BASE_URL. PLEXY_BATCH_SECRET "
+        "must be the coordinator's (it never travels through Redis), and the input file must "
+        "be at the same path as on the coordinator's machine. It runs `taskiq worker "
+        "plexy_async.distributed.worker:broker`: see `taskiq worker --help` for more.",
+    )
+    worker.add_argument("--broker", required=True, type=_redis_url, help="the Redis URL")
+    worker.add_argument(
+        "--processes", type=_positive_int, default=1, help="worker processes (default 1)"
+    )
+    worker.add_argument(
+        "--chunks", type=_positive_int, default=2, help="chunks at once per process (default 2)"
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=64,
+        help="calls in flight per process, shared by its chunks (default 64)",
+    )
+    worker.add_argument(
+        "--idle-timeout",
+        type=_positive_float,
+        default=600.0,
+        help="seconds before a chunk unacknowledged by its worker goes to another one "
+        "(default 600; see the README's redelivery rule)",
+    )
+    worker.add_argument("--queue", default="plexy_async:chunks", help="the stream's key")
+
+
+def add_broker_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the distributed-mode flags (``--broker``, ...) to the ``batch`` parser."""
+    group = parser.add_argument_group(
+        "distributed mode",
+        "With --broker, this command is the coordinator: `plexy-async worker` processes "
+        "elsewhere run the chunks; run it again with the same --batch-id to pick the batch up.",
+    )
+    group.add_argument(
+        "--broker", type=_redis_url, help="the Redis URL of the workers (redis://HOST:PORT/DB)"
+    )
+    group.add_argument(
+        "--chunk-size", type=_positive_int, default=100, help="records per task (default 100)"
+    )
+    group.add_argument(
+        "--max-rate",
+        type=_positive_int,
+        help="requests per second for the whole batch, across all workers",
+    )
+    group.add_argument(
+        "--ttl",
+        type=_positive_int,
+        default=_TTL_DEFAULT,
+        help="seconds the batch's keys live in Redis after their last write (default 7 days)",
+    )
+    group.add_argument("--queue", default="plexy_async:chunks", help="the stream's key")
+    group.add_argument(
+        "--settle-rounds",
+        type=int,
+        default=2,
+        help="times chunks with lines in doubt or rate-limited are sent again (default 2)",
+    )
+
+
+def worker_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The environment ``plexy-async worker`` runs ``taskiq worker`` with."""
+    env = dict(os.environ)
+    env.update(
+        PLEXY_BROKER_URL=args.broker,
+        PLEXY_BROKER_QUEUE=args.queue,
+        PLEXY_BROKER_IDLE_TIMEOUT=str(args.idle_timeout),
+        PLEXY_WORKER_CHUNKS=str(args.chunks),
+        PLEXY_WORKER_CONCURRENCY=str(args.concurrency),
+    )
+    return env
+
+
+def worker_argv(args: argparse.Namespace) -> list[str]:
+    """The ``taskiq worker`` command line ``plexy-async worker`` runs."""
+    return [
+        sys.executable,
+        "-m",
+        "taskiq",
+        "worker",
+        "plexy_async.distributed.worker:broker",
+        "--workers",
+        str(args.processes),
+        "--max-async-tasks",
+        str(args.chunks),
+        "--no-configure-logging",
+    ]
+
+
+async def worker_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Replace this process with ``taskiq worker``; returns only on an error."""
+    try:
+        import taskiq  # noqa: F401
+
+        import plexy_async.distributed  # noqa: F401
+    except ImportError:
+        print(f"plexy-async worker: {_EXTRA_HINT}", file=err)
+        return EXIT_USAGE
+    if not os.environ.get("PLEXY_BATCH_SECRET"):
+        print("plexy-async worker: set PLEXY_BATCH_SECRET (the coordinator's)", file=err)
+        return EXIT_USAGE
+    out.flush()
+    err.flush()
+    argv = worker_argv(args)
+    os.execve(argv[0], argv, worker_environment(args))  # does not return
+    return EXIT_USAGE  # pragma: no cover
+
+
+async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """The coordinator: kick the chunks, follow the workers, write the journal and summary."""
+    try:
+        from plexy_async.distributed._coordinator import Coordinator
+    except ImportError:
+        print(f"plexy-async batch --broker: {_EXTRA_HINT}", file=err)
+        return EXIT_USAGE
+    from plexy_async.batch._input import InputError
+    from plexy_async.batch._journal import Outcome
+    from plexy_async.batch._runner import ENV_BATCH_SECRET
+    from plexy_async.cli._input_flags import input_options
+    from plexy_async.cli._progress import make_display
+    from plexy_async.errors import ConfigurationError
+
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis comes with the extra
+        print(f"plexy-async batch --broker: {_EXTRA_HINT}", file=err)
+        return EXIT_USAGE
+
+    journal = args.journal or f"{args.input}.journal.jsonl"
+    try:
+        if args.resume or args.retry_failed:
+            raise ConfigurationError(
+                "--resume and --retry-failed are for local runs: with --broker, run the same "
+                "command again (same --batch-id) to pick the batch up"
+            )
+        secret = os.environ.get(ENV_BATCH_SECRET)
+        if not secret:
+            raise ConfigurationError(
+                f"no batch secret: set {ENV_BATCH_SECRET} (the workers need the same one)"
+            )
+        await _check_operation(args.operation)
+        merchant = args.merchant_account or os.environ.get(ENV_MERCHANT_ACCOUNT)
+        options: dict[str, Any] = dict(input_options(args))
+        if merchant:
+            options["defaults"] = {"merchant_account": merchant}
+        coordinator = Coordinator(
+            url=args.broker,
+            batch_id=args.batch_id or Path(args.input).name,
+            input=args.input,
+            operation=args.operation,
+            options=options,
+            secret=secret,
+            chunk_size=args.chunk_size,
+            concurrency=args.concurrency,
+            max_rate=args.max_rate,
+            ttl=args.ttl,
+            queue=args.queue,
+            settle_rounds=max(args.settle_rounds, 0),
+        )
+    except (ConfigurationError, InputError, OSError) as exc:
+        print(f"plexy-async batch: {exc}", file=err)
+        return EXIT_USAGE
+    try:
+        async with coordinator:
+            existed = await coordinator.prepare()
+            kicked = await coordinator.produce()
+            total = coordinator.total or 0
+            print(
+                f"batch {coordinator.batch_id!r}: {total:,} records, {kicked:,} chunk(s) kicked"
+                + (" (picked up from Redis)" if existed else ""),
+                file=err,
+                flush=True,
+            )
+            display = make_display(args.progress, err, total=total, label=coordinator.batch_id)
+            follow = asyncio.create_task(
+                coordinator.follow(
+                    lambda: display.update(coordinator.stats),
+                    on_error=lambda text: print(f"\nworker error: {text}", file=err, flush=True),
+                )
+            )
+            restore = on_interrupt(lambda: _cancel(follow))
+            try:
+                await follow
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+                display.close(coordinator.stats)
+                print(
+                    "\ncoordinator stopped: the workers go on; run the same command again to "
+                    "follow the batch and write its journal",
+                    file=out,
+                )
+                return EXIT_INTERRUPTED
+            finally:
+                restore()
+            display.close(coordinator.stats)
+            summary = await coordinator.finish(journal)
+            errors = await coordinator.errors()
+    except (ConfigurationError, InputError, OSError) as exc:
+        print(f"plexy-async batch: {exc}", file=err)
+        return EXIT_USAGE
+    except RedisError as exc:
+        print(f"plexy-async batch: Redis at {args.broker}: {exc}", file=err)
+        return EXIT_USAGE
+    print(summary.format(), file=out)
+    print(f"journal: {journal}", file=out)
+    for line in errors[:5]:
+        print(f"worker error: {line}", file=out)
+    counts = summary.counts
+    unsettled = counts[Outcome.IN_DOUBT] + counts[Outcome.RATE_LIMITED]
+    if unsettled:
+        print(
+            f"{unsettled:,} line(s) in doubt or rate-limited: run the same command again to send "
+            "them with their original idempotency keys",
+            file=out,
+        )
+    if counts[Outcome.FAILED]:
+        print("failures are in the journal", file=out)
+    return EXIT_OK if summary.all_settled else EXIT_ITEMS
+
+
+def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+
+
+async def _check_operation(name: str) -> None:
+    """Refuse an unknown operation, or one without an idempotency key, before any kick."""
+    from plexy_async._client import PlexyClient
+    from plexy_async.batch import operation_for
+
+    # a throwaway client, never used: only its services' signatures are read
+    client = PlexyClient(api_key=secrets.token_hex(16), base_url="http://127.0.0.1:9")
+    try:
+        operation_for(client, name)
+    finally:
+        await client.aclose()
