@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +63,10 @@ def items(count: int) -> Iterator[BatchItem]:
         )
 
 
-def start_mock() -> tuple[subprocess.Popen[str], str]:
+def start_mock(extra: Sequence[str] = ()) -> tuple[subprocess.Popen[str], str]:
+    """``plexy-async mock --port 0`` (and ``extra`` flags) in its own process, and its URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "plexy_async", "mock", "--port", "0", "--api-key", API_KEY],
+        [sys.executable, "-m", "plexy_async", "mock", "--port", "0", "--api-key", API_KEY, *extra],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -22,14 +22,14 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-API_KEY = "sk_test_mock"
+from .batch_memory import API_KEY, start_mock
+
 TARGET_MB = 150.0
 
 
@@ -41,21 +41,6 @@ def status_kb(pid: int, field: str) -> int | None:
         return None
     match = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
     return int(match[1]) if match else None
-
-
-def start_mock(extra: list[str]) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "plexy_async", "mock", "--port", "0", "--api-key", API_KEY, *extra],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-    if match is None:
-        proc.kill()
-        raise SystemExit(f"the mock server did not start: {line!r}")
-    return proc, match[1]
 
 
 def body(i: int) -> bytes:

@@ -677,3 +677,29 @@ def test_request_options_check_what_they_hold(options: Any, match: str) -> None:
     after a payment was sent: it is refused when built."""
     with pytest.raises(errors.ConfigurationError, match=match):
         options()
+
+
+@pytest.mark.parametrize("number", [0, -1, True, 1.5, "2", None])
+async def test_a_page_number_that_is_not_a_whole_number_from_1_is_refused(
+    mock_plexy: MockPlexy, client: PlexyClient, number: Any
+) -> None:
+    paginator = client.transactions.list()
+    with pytest.raises(
+        errors.InvalidRequestError, match="page number must be an int of at least 1"
+    ):
+        await paginator.page(number)
+    assert mock_plexy.ledger.requests == []
+    page = await paginator.page(1)
+    assert page.page == 1 and len(mock_plexy.ledger.requests) == 1
+
+
+async def test_a_stand_in_for_a_model_is_refused(
+    mock_plexy: MockPlexy, client: PlexyClient
+) -> None:
+    """A ``Mock(spec=Amount)`` claims to be an ``Amount`` (``isinstance`` says so) but is no
+    attrs instance: refused as what it is, not with a ``TypeError`` from inside the checks."""
+    from unittest.mock import Mock
+
+    arguments = {**valid_arguments("payments.create"), "amount": Mock(spec=Amount)}
+    message = await refused(mock_plexy, client, "payments.create", **arguments)
+    assert message == "PaymentRequest.amount: expected Amount, got Mock"

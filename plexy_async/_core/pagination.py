@@ -49,6 +49,17 @@ class Paginator(Generic[T]):
         self.pages_fetched = 0
 
     async def page(self, number: int = FIRST_PAGE) -> Page[T]:
+        """Page ``number`` (the first is 1), one request.
+
+        Raises:
+            InvalidRequestError: ``number`` is not an int of at least 1; nothing is sent.
+        """
+        whole = isinstance(number, int) and not isinstance(number, bool)
+        if not whole or number < FIRST_PAGE:
+            got = int(number) if whole else type(number).__name__
+            raise InvalidRequestError(
+                f"page number must be an int of at least {FIRST_PAGE}, got {got}"
+            )
         self.pages_fetched += 1
         return await self._fetch(number, self.page_size)
 

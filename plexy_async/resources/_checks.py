@@ -162,7 +162,8 @@ def _model(cls: type) -> _Kind:
         return _plain(cls, fits)
 
     def check(value: Any, where: str) -> Any:
-        if not isinstance(value, cls):
+        # not an attrs class: a stand-in that claims the class (a Mock(spec=...))
+        if not isinstance(value, cls) or not attrs.has(type(value)):
             raise mismatch(where, name, value)
         model_spec(type(value)).check_instance(value, where)  # a subclass: its own fields
         return value
