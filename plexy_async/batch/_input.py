@@ -34,6 +34,7 @@ import csv
 import difflib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -225,6 +226,10 @@ def detect_format(path: str | os.PathLike[str], given: str | None = None) -> str
     return fmt
 
 
+#: Excel's first line naming the delimiter, ``sep=;`` (any one character but a quote).
+_EXCEL_SEPARATOR: Final = re.compile(r"sep=([^\"'\r\n])")
+
+
 def count_rows(path: str | os.PathLike[str], fmt: str) -> int:
     """Data lines in the file (for a progress bar's total): non-blank lines, less a CSV header."""
     count = 0
@@ -316,6 +321,7 @@ class InputFile:
             )
         self.delimiter = DELIMITERS[delimiter] if delimiter is not None else None
         self._names: list[str] = []
+        self._preamble = 0  # lines before the header: Excel's "sep=;"
         if self.format == "csv":
             self._names = self._read_header()
 
@@ -323,13 +329,19 @@ class InputFile:
         assert self.spec is not None
         with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
             line = f.readline()
+            excel = _EXCEL_SEPARATOR.fullmatch(line.rstrip("\r\n"))
+            if excel is not None:  # Excel's "sep=;" first line names the delimiter
+                self._preamble = 1
+                line = f.readline()
         if self.delimiter is None:
-            self.delimiter = detect_delimiter(line, self.spec.fields)
+            self.delimiter = (
+                excel[1] if excel is not None else detect_delimiter(line, self.spec.fields)
+            )
         header = split_header(line, self.delimiter)
         return column_names(header, self.operation, self.spec.columns, delimiter=self.delimiter)
 
     def count(self) -> int:
-        return count_rows(self.path, self.format)
+        return max(count_rows(self.path, self.format) - self._preamble, 0)
 
     def __iter__(self) -> Iterator[Item]:
         rows = self._csv_rows() if self.format == "csv" else self._jsonl_rows()
@@ -368,7 +380,8 @@ class InputFile:
         names = self._names
         with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as f:
             reader = csv.reader(f, delimiter=self.delimiter or ",")
-            next(reader, None)  # the header, read when the file was opened
+            for _ in range(self._preamble + 1):  # the header, read when the file was opened
+                next(reader, None)
             while True:
                 try:
                     cells = next(reader)

@@ -314,13 +314,16 @@ def item_reason(record: Mapping[str, Any]) -> tuple[str, str]:
     return "", ""
 
 
-def _item_slot(record: Mapping[str, Any], offset: int) -> tuple[str, object]:
-    """What identifies an item across runs: its id; a line without one by its line number."""
+def _item_slot(record: Mapping[str, Any], offset: int) -> tuple[str, object, object]:
+    """What identifies an item across runs: its id and input line (two lines with the same id
+    are two items: the second is refused by the server with that key, the first may be
+    charged); a line without an id by its line number."""
     item_id = record.get("id")
-    if isinstance(item_id, str):
-        return "id", item_id
     line = record.get("line")
-    return ("line", line) if isinstance(line, int) else ("offset", offset)
+    line = line if isinstance(line, int) else None
+    if isinstance(item_id, str):
+        return "id", item_id, line
+    return ("line", line, None) if line is not None else ("offset", offset, None)
 
 
 def final_items(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
@@ -340,7 +343,7 @@ def final_items(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     Raises:
         OSError: The file cannot be opened.
     """
-    last: dict[tuple[str, object], tuple[float, int]] = {}
+    last: dict[tuple[str, object, object], tuple[float, int]] = {}
     with open(path, "rb") as f:
         offset = 0
         for raw in f:

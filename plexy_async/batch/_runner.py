@@ -318,6 +318,11 @@ class Batch:
                 "batch, or choose another journal"
             )
         state = read_journal(self.journal) if exists else JournalState()
+        if exists and state.batch_id is None:  # a CSV, the input itself, another file
+            raise ConfigurationError(
+                f"{self.journal} is not a batch journal (it has no run line): resuming would "
+                "append to it; give the journal a batch wrote, or another path"
+            )
         _check_resume(state, self.batch_id, operation, key_check)
         state.batch_id, state.operation = self.batch_id, operation
         self._state = state
@@ -348,11 +353,23 @@ class Batch:
             if item is None or self._stopping:
                 return  # an item taken but not started is not journalled: a resume sends it
             if isinstance(item, InvalidItem):
-                self._record_invalid(item)
+                if self._sent_before(item):  # a line read otherwise now: its outcome stands
+                    self.stats.skipped += 1
+                else:
+                    self._record_invalid(item)
             elif self.resume and self._state.finished(item.id, retry_failed=self.retry_failed):
                 self.stats.skipped += 1
             else:
                 await self._process(item, call)
+
+    def _sent_before(self, item: InvalidItem) -> bool:
+        """Whether a resumed batch's earlier run sent this line's item: read differently now
+        (other flags, an edited file), it must not be journalled as rejected over a charge, nor
+        become sendable again once fixed."""
+        if not self.resume or item.id is None:
+            return False
+        earlier = self._state.outcomes.get(item.id)
+        return earlier is not None and earlier is not Outcome.REJECTED
 
     async def _process(self, item: BatchItem, call: Operation) -> None:
         state = self._state

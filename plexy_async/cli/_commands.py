@@ -290,6 +290,15 @@ def _check_journal_flags(args: argparse.Namespace, journal: str) -> None:
     """
     if args.retry_failed and not args.resume:
         raise ConfigurationError("--retry-failed goes with --resume")
+    if os.path.exists(args.input) and os.path.exists(journal) and os.path.samefile(
+        args.input, journal
+    ):
+        raise ConfigurationError(
+            f"--journal {journal} is the input file itself: the journal is written to; give "
+            "it another path"
+        )
+    if os.path.isdir(journal):
+        raise ConfigurationError(f"--journal {journal} is a directory: give a file's path")
     exists = os.path.exists(journal)
     quoted = shlex.quote(journal)
     if args.resume and not exists:
@@ -312,7 +321,7 @@ def _check_journal_flags(args: argparse.Namespace, journal: str) -> None:
 
 def _error_text(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
-        return f"cannot read {exc.filename}: {exc.strerror}"
+        return f"{exc.filename}: {exc.strerror}"
     return str(exc)
 
 

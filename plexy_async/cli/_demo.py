@@ -153,8 +153,14 @@ def _journal_path(given: str | None) -> Iterator[Path]:
         yield Path(tmp) / "journal.jsonl"
 
 
-def _exists(path: str) -> bool:
-    return os.path.exists(path)
+def _journal_problem(path: str) -> str | None:
+    """Why ``--journal PATH`` cannot be written, or None."""
+    if os.path.exists(path):
+        return f"{path} exists; choose a new journal path"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"--journal: there is no folder {folder} to write {os.path.basename(path)} in"
+    return None
 
 
 @attrs.define
@@ -191,8 +197,9 @@ class _Run:
 
 
 async def demo_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    if args.journal and _exists(args.journal):
-        print(f"plexy-async demo: {args.journal} exists; choose a new journal path", file=err)
+    problem = _journal_problem(args.journal) if args.journal else None
+    if problem is not None:
+        print(f"plexy-async demo: {problem}", file=err)
         return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="plexy-demo-") as tmp:
         with _journal_path(args.journal) as journal:

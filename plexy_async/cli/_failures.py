@@ -47,6 +47,11 @@ def problem_row(record: Mapping[str, Any], *, shorten: bool = False) -> str:
     return f"{where:<11} {item_id:<14} {outcome:<13} {reason}"
 
 
+def _line_order(record: Mapping[str, Any]) -> float:
+    line = record.get("line")
+    return float(line) if isinstance(line, int) else float("inf")
+
+
 def failures_hint(journal: str) -> str:
     """The command that lists every unsettled item of ``journal``."""
     return f"plexy-async journal {shlex.quote(journal)} --failures"
@@ -58,7 +63,7 @@ def print_problems(
     """Print up to ``CONSOLE_LIMIT`` of ``records`` (of ``total``), then where the rest are."""
     if total == 0:
         return
-    shown = list(records)[:CONSOLE_LIMIT]
+    shown = sorted(list(records)[:CONSOLE_LIMIT], key=_line_order)
     head = f"first {len(shown)} of {total:,}" if total > len(shown) else f"{total:,}"
     print(f"\n{title} ({head}):", file=out)
     for record in shown:

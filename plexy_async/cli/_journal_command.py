@@ -43,14 +43,17 @@ EXPORT_COLUMNS: Final = (
     "line",
     "outcome",
     "psp_reference",
+    "result_code",
     "amount",
     "currency",
     "error_code",
     "message",
     "idempotency_key",
 )
-"""The ``--export`` columns. ``amount`` is in minor units (empty when the journal did not record
-it); ``error_code`` is the API's error code, else the HTTP status, else the error type (for a
+"""The ``--export`` columns. ``result_code`` is the answer's (``Authorised``, ``Refused``; a
+``RedirectShopper`` payment waits for its 3-D Secure details: nothing is charged until they
+come); ``amount`` is in minor units (empty when the journal did not record it);
+``error_code`` is the API's error code, else the HTTP status, else the error type (for a
 decline: the refusal reason code); ``idempotency_key`` is the key the item was sent with (an
 HMAC output: it reveals nothing about the batch secret)."""
 
@@ -227,13 +230,17 @@ def export_row(record: Mapping[str, Any]) -> dict[str, str]:
         "line": str(line) if isinstance(line, int) else "",
         "outcome": _text(record.get("outcome")),
         "psp_reference": _text(result.get("psp_reference")),
+        "result_code": _text(result.get("result_code")),
         "amount": "" if value is None else str(value),
         "currency": currency or "",
         "error_code": code,
         "message": message,
-        "idempotency_key": _text(record.get("key")),
     }
-    return {name: mask_card_data(text) for name, text in row.items()}
+    masked = {name: mask_card_data(text) for name, text in row.items()}
+    # The key is the batch's own HMAC output (hex), never data from the input or the server: it
+    # goes out as sent (the mask would take a Luhn-valid run of its digits for a card number).
+    masked["idempotency_key"] = _text(record.get("key"))
+    return masked
 
 
 def _text(value: object) -> str:

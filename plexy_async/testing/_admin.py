@@ -1,6 +1,7 @@
 """The mock's own routes under ``/_mock/``, for tests and users outside its process.
 
-Both need the mock's API key, in ``x-api-key`` or ``Authorization`` (either surface's header).
+Both need the mock's API key, in ``x-api-key`` or ``Authorization`` (either surface's header;
+``Authorization: Bearer <key>`` too).
 They are not Plexy routes and are not recorded in the ledger's requests.
 
 ``GET /_mock/ledger``: what the mock committed and counted::
@@ -44,7 +45,12 @@ PREFIX: Final = "/_mock/"
 def _authorised(request: web.Request, api_key: str) -> bool:
     for header in ("x-api-key", "Authorization"):
         given = request.headers.get(header)
-        if given is not None and hmac.compare_digest(given.encode(), api_key.encode()):
+        if given is None:
+            continue
+        scheme, _, credentials = given.partition(" ")
+        if header == "Authorization" and scheme.lower() == "bearer":
+            given = credentials.strip()  # "Authorization: Bearer <key>" too
+        if hmac.compare_digest(given.encode(), api_key.encode()):
             return True
     return False
 
