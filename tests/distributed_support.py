@@ -234,7 +234,12 @@ def kill_group(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> N
 
 
 def start_coordinator(
-    redis_url: str, input_path: Path, journal: Path, log: Path, *args: str
+    redis_url: str,
+    input_path: Path,
+    journal: Path,
+    log: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
         return subprocess.Popen(
@@ -244,7 +249,7 @@ def start_coordinator(
                 "--merchant-account", "TestMerchant", "--progress", "plain", *args,
             ],
             cwd=ROOT,
-            env=_env({"PLEXY_BATCH_SECRET": SECRET}),
+            env=_env({"PLEXY_BATCH_SECRET": SECRET, **(env or {})}),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

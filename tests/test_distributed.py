@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from distributed_support import (
     wait_for,
     write_payments,
 )
-from redis_support import RedisServer, redis_server
+from redis_support import RedisServer, redis_server, stop_redis
 
 __all__ = ["redis_server"]  # the fixture, imported for pytest
 
@@ -43,9 +44,7 @@ def _logs(tmp_path: Path) -> str:
     return "\n".join(f"--- {p.name}\n{tail(p)}" for p in sorted(tmp_path.glob("*.log")))
 
 
-def _finish(
-    coordinator: subprocess.Popen[bytes], tmp_path: Path, seconds: float = 45
-) -> int:
+def _finish(coordinator: subprocess.Popen[bytes], tmp_path: Path, seconds: float = 45) -> int:
     try:
         return coordinator.wait(seconds)
     except subprocess.TimeoutExpired:
@@ -66,21 +65,23 @@ def cluster(redis_server: RedisServer, tmp_path: Path) -> Any:
             started.append(("mock", mock))
             return mock
 
-        def workers(self, mock_url: str, n: int = 3) -> list[subprocess.Popen[bytes]]:
+        def workers(self, mock_url: str, n: int = 3, **extra: str) -> list[subprocess.Popen[bytes]]:
             procs = [
                 start_worker(
                     redis_server.url, mock_url, tmp_path / f"worker{i}.log",
-                    PLEXY_WORKER_NAME=f"w{i}",
+                    PLEXY_WORKER_NAME=f"w{i}", **extra,
                 )
                 for i in range(n)
             ]  # fmt: skip
             started.extend(("proc", p) for p in procs)
             return procs
 
-        def coordinator(self, input_path: Path, *args: str) -> subprocess.Popen[bytes]:
+        def coordinator(
+            self, input_path: Path, *args: str, env: dict[str, str] | None = None
+        ) -> subprocess.Popen[bytes]:
             proc = start_coordinator(
                 redis_server.url, input_path, tmp_path / "journal.jsonl",
-                tmp_path / "coordinator.log", *args,
+                tmp_path / "coordinator.log", *args, env=env,
             )  # fmt: skip
             started.append(("proc", proc))
             return proc
@@ -91,6 +92,11 @@ def cluster(redis_server: RedisServer, tmp_path: Path) -> Any:
             thing.stop()
         elif thing.poll() is None:
             kill_group(thing, signal.SIGTERM)
+
+
+def _consumers(client: Any) -> int:
+    """Worker processes that beat (``_broker``'s heartbeats)."""
+    return int(client.zcard(STREAM + ":workers"))
 
 
 def _pending_chunks_of(client: Any, consumer_prefix: str) -> set[int]:
@@ -104,9 +110,7 @@ def _pending_chunks_of(client: Any, consumer_prefix: str) -> set[int]:
     }
 
 
-def test_a_worker_killed_mid_batch_its_chunks_are_redelivered(
-    cluster: Any, tmp_path: Path
-) -> None:
+def test_a_worker_killed_mid_batch_its_chunks_are_redelivered(cluster: Any, tmp_path: Path) -> None:
     input_path = tmp_path / "payments.jsonl"
     refs = write_payments(input_path, 3000)
     mock = cluster.mock(delay=0.004, faults=FAULTS)
@@ -273,3 +277,73 @@ def test_a_worker_with_another_secret_refuses_the_batch(cluster: Any, tmp_path: 
     assert _finish(coordinator, tmp_path) == 0, _logs(tmp_path)
     check_ledger_against_journal(mock.ledger(), tmp_path / "journal.jsonl", refs)
     assert "worker error: chunk" in (tmp_path / "coordinator.log").read_text()
+
+
+def test_a_chunk_whose_lines_all_end_at_once_is_recorded_without_redelivery(
+    cluster: Any, tmp_path: Path
+) -> None:
+    # 350 lines without an amount: all rejected at once, 350 records to Redis together (past
+    # redis-py's default pool of 100 connections: MaxConnectionsError, the chunk unacknowledged)
+    input_path = tmp_path / "rejected.jsonl"
+    rows = [json.dumps({"reference": f"rej-{i:04d}", "currency": "KZT"}) for i in range(350)]
+    input_path.write_text("\n".join(rows) + "\n")
+    mock = cluster.mock()
+    cluster.workers(mock.url, n=1, PLEXY_BROKER_IDLE_TIMEOUT="60")  # no redelivery in the test
+    r = cluster.redis.client()
+    wait_for(lambda: _consumers(r) > 0, 20, "the worker to read the stream")
+    r.delete(STREAM)  # the stream expired under a waiting worker (NOGROUP): it reads on
+    time.sleep(1.5)
+    coordinator = cluster.coordinator(input_path, "--chunk-size", "350")
+    assert _finish(coordinator, tmp_path, 20) == 1, _logs(tmp_path)  # rejected lines: exit 1
+    items = journal_items(tmp_path / "journal.jsonl")
+    assert sorted(i["line"] for i in items) == list(range(1, 351))
+    assert {i["outcome"] for i in items} == {"rejected"}
+    state, final, kicks, records = chunk_states(r)
+    assert (state, final, kicks, records) == ({0: "done"}, {0: 350}, {0: 1}, {0: 350})
+    assert r.lrange("plexy:{b1}:errors", 0, -1) == []
+    counts = redis_counts(r)
+    assert (counts["lines"], counts["rejected"]) == (350, 350)
+    assert mock.ledger()["requests"] == []  # rejected before the wire
+
+
+def test_redis_lost_mid_batch_exits_1_and_says_the_batch_can_be_picked_up(
+    cluster: Any, tmp_path: Path
+) -> None:
+    input_path = tmp_path / "payments.jsonl"
+    refs = write_payments(input_path, 600, seed=4)
+    mock = cluster.mock(delay=0.05)
+    cluster.workers(mock.url, n=1)
+    coordinator = cluster.coordinator(input_path, "--concurrency", "2")
+    r = cluster.redis.client()
+    wait_for(lambda: redis_counts(r).get("lines", 0) >= 40, 20, "40 lines done")
+    stop_redis(cluster.redis)
+    status = _finish(coordinator, tmp_path, 20)
+    log = (tmp_path / "coordinator.log").read_text()
+    assert status == 1, log  # items unsettled, not 2 ("nothing was sent")
+    assert "lost Redis at" in log and "run the same command again" in log, log
+    assert "Traceback" not in log
+    charges = mock.ledger()["charges"]
+    by_reference = Counter(c["reference"] for c in charges)
+    assert charges and set(by_reference) <= refs  # money moved before Redis went away ...
+    assert all(n == 1 for n in by_reference.values())  # ... once per item
+
+
+def test_no_worker_the_coordinator_says_so_and_ctrl_c_promises_none(
+    cluster: Any, tmp_path: Path
+) -> None:
+    input_path = tmp_path / "payments.jsonl"
+    write_payments(input_path, 50)
+    coordinator = cluster.coordinator(
+        input_path, "--ttl", "3600", "--chunk-size", "10", env={"PLEXY_NO_WORKER_AFTER": "1.5"}
+    )
+    log = tmp_path / "coordinator.log"
+    wait_for(lambda: "no worker is reading" in log.read_text(), 15, "the no-worker notice")
+    r = cluster.redis.client()
+    assert 3500 < r.ttl(STREAM) <= 3600  # the shared stream expires with the batch's --ttl
+    coordinator.send_signal(signal.SIGINT)
+    assert _finish(coordinator, tmp_path, 15) == 130
+    text = log.read_text()
+    assert text.count(f"no worker is reading {STREAM!r}") == 1, text  # again after a minute
+    assert f"plexy-async worker --broker {cluster.redis.url}" in text
+    assert "the workers go on" not in text
+    assert "no worker is reading the batch's chunks" in text

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
-from redis_support import RedisServer, redis_server
+from redis_support import RedisServer, free_port, redis_server
 
 from plexy_async.batch._input import InputFile
 from plexy_async.batch._items import BatchItem, InvalidItem, Item
 from plexy_async.batch._shared import key_check
-from plexy_async.cli._distributed import worker_argv, worker_environment
+from plexy_async.cli import main
+from plexy_async.cli._distributed import _redis_url, worker_argv, worker_environment
+from plexy_async.distributed._broker import extend_expiry
 from plexy_async.distributed._chunks import (
     Chunk,
     ChunkMismatchError,
@@ -164,3 +170,120 @@ def test_the_worker_command_runs_taskiq_with_the_flags_in_its_environment() -> N
     assert env["PLEXY_BROKER_IDLE_TIMEOUT"] == "30.0"
     assert env["PLEXY_WORKER_CHUNKS"] == "3" and env["PLEXY_WORKER_CONCURRENCY"] == "48"
     assert len(key_check("s", "b")) == 16 and key_check("s", "b") != key_check("t", "b")
+
+
+_HOSTS = st.sampled_from(["127.0.0.1", "localhost", "redis.internal", "[::1]"])
+_NOT_A_PORT = st.text(
+    st.characters(codec="ascii", exclude_characters="/?#@[]:"), min_size=1, max_size=8
+).filter(lambda t: not t.isdigit() and t.strip() == t and t)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    url=st.one_of(
+        st.builds(lambda h, p: f"redis://{h}:{p}/0", _HOSTS, _NOT_A_PORT),
+        st.builds(lambda h, p: f"rediss://{h}:{p}", _HOSTS, st.integers(65536, 10**7)),
+        st.builds(lambda h: f"redis://{h}:0/0", _HOSTS),
+        st.builds(lambda h, d: f"redis://{h}:6379/{d}", _HOSTS, _NOT_A_PORT),
+        st.builds(
+            lambda s, h: f"{s}://{h}:6379/0",
+            st.sampled_from(["http", "https", "tcp", "redis+sentinel", "valkey"]),
+            _HOSTS,
+        ),
+        st.sampled_from(
+            [
+                "redis://",
+                "redis:///0",
+                "unix://",
+                "127.0.0.1:6379",
+                "redis://h:6379 /0",
+                "redis://[::1",
+                "redis://h:6379/0?socket_timeout=soon",
+                "redis://h:/0",
+            ]
+        ),
+    )
+)
+def test_a_malformed_broker_url_is_a_usage_error(url: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        _redis_url(url)
+    for argv in (["worker", "--broker", url], ["batch", "in.csv", "--broker", url]):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    scheme=st.sampled_from(["redis", "rediss"]),
+    host=_HOSTS,
+    port=st.one_of(st.none(), st.integers(1, 65535)),
+    db=st.one_of(st.none(), st.integers(0, 15)),
+    auth=st.sampled_from(["", ":pw@", "user:pw@"]),
+)
+def test_a_good_broker_url_is_taken_as_given(
+    scheme: str, host: str, port: int | None, db: int | None, auth: str
+) -> None:
+    url = f"{scheme}://{auth}{host}" + (f":{port}" if port else "") + (f"/{db}" if db else "")
+    assert _redis_url(url) == url
+    assert _redis_url("unix:///run/redis/redis.sock?db=2") == "unix:///run/redis/redis.sock?db=2"
+
+
+def test_a_broker_url_with_a_password_is_never_shown() -> None:
+    with pytest.raises(argparse.ArgumentTypeError) as error:
+        _redis_url("redis://:hunter2@127.0.0.1:notaport/0")
+    assert "hunter2" not in str(error.value) and "***@127.0.0.1" in str(error.value)
+
+
+def _worker(env: dict[str, str], broker: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PLEXY_")}
+    root = Path(__file__).resolve().parent.parent
+    clean["PYTHONPATH"] = str(root)
+    return subprocess.run(
+        [sys.executable, "-m", "plexy_async", "worker", "--broker", broker],
+        env={**clean, **env},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"PLEXY_API_KEY": "sk_test_x", "PLEXY_ENVIRONMENT": "test"}, "PLEXY_ENVIRONMENT"),
+        ({}, "PLEXY_API_KEY"),
+        ({"PLEXY_API_KEY": "sk_test_x", "PLEXY_BASE_URL": "ftp://x"}, "PLEXY_BASE_URL"),
+        ({"PLEXY_API_KEY": "sk_test_x", "PLEXY_BATCH_SECRET": ""}, "PLEXY_BATCH_SECRET"),
+        ({"PLEXY_API_KEY": "sk_test_x"}, "--broker"),  # Redis not reachable
+    ],
+)
+def test_the_worker_command_exits_2_at_once_on_a_configuration_error(
+    redis_server: RedisServer, env: dict[str, str], named: str
+) -> None:
+    broker = redis_server.url if named != "--broker" else f"redis://127.0.0.1:{free_port()}/0"
+    started = time.monotonic()
+    result = _worker({"PLEXY_BATCH_SECRET": "s", **env}, broker)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert time.monotonic() - started < 10
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("plexy-async worker: "), result.stderr
+    assert named in lines[0] and "Traceback" not in result.stderr
+    assert "sk_test_x" not in result.stderr
+
+
+async def test_a_kick_never_shortens_the_streams_expiry(redis_server: RedisServer) -> None:
+    redis = Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        await extend_expiry(redis, "s", 100)  # absent: nothing
+        assert await redis.exists("s") == 0
+        await redis.xadd("s", {"data": "x"})
+        await extend_expiry(redis, "s", 100)
+        assert 90 < await redis.ttl("s") <= 100
+        await extend_expiry(redis, "s", 50)  # a shorter ttl: kept at 100
+        assert 90 < await redis.ttl("s") <= 100
+        await extend_expiry(redis, "s", 1000)
+        assert 990 < await redis.ttl("s") <= 1000
+    finally:
+        await redis.aclose()

@@ -11,6 +11,16 @@ one of them runs. ``worker`` replaces itself with ``taskiq worker
 plexy_async.distributed.worker:broker``, its flags turned into the ``PLEXY_BROKER_*`` and
 ``PLEXY_WORKER_*`` environment. ``batch --broker`` is the coordinator: it kicks the chunks,
 shows progress from Redis, and writes the journal and summary of a local run at the end.
+
+``worker`` checks what would make every taskiq process die at its start before it runs taskiq
+(the API settings from the environment, as ``PlexyClient`` reads them, the batch secret, and a
+Redis ``PING``), and exits 2 with one line when one is wrong: taskiq would restart its dead
+processes for ever. A ``--broker`` URL is checked in full as the flags are read (scheme, host,
+port, database number, redis-py's query options): a bad one is a usage error, exit 2.
+
+The coordinator's exits (``_running``'s table): 2 when it fails before any chunk was kicked
+(nothing was sent); once chunks are kicked, losing Redis is exit 1 (items unsettled): the
+workers go on, and the same command, run again once Redis is back, picks the batch up.
 """
 
 from __future__ import annotations
@@ -18,10 +28,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from plexy_async.cli._running import (
     ENV_MERCHANT_ACCOUNT,
@@ -34,6 +46,11 @@ from plexy_async.cli._running import (
 
 _EXTRA_HINT = "the distributed batch needs the taskiq extra: pip install 'plexy_async[taskiq]'"
 _TTL_DEFAULT = 7 * 24 * 3600
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+_REDIS_FORM = "redis://HOST:PORT/DB, rediss://HOST:PORT/DB or unix:///PATH/TO/SOCKET"
+_PING_TIMEOUT = 5.0  # seconds: the worker's Redis check before taskiq starts
+#: seconds without progress nor a reading worker before the coordinator says so (for tests)
+ENV_NO_WORKER_AFTER = "PLEXY_NO_WORKER_AFTER"
 
 
 def _positive_int(text: str) -> int:
@@ -50,9 +67,53 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def shown_url(url: str) -> str:
+    """``url`` as messages show it: without its user and password."""
+    return re.sub(r"//[^/@]*@", "//***@", url)
+
+
 def _redis_url(text: str) -> str:
-    if not text.startswith(("redis://", "rediss://", "unix://")):
-        raise argparse.ArgumentTypeError(f"expected redis://HOST:PORT/DB, got {text!r}")
+    """A ``--broker`` value, checked in full (argparse's type: a usage error, exit 2).
+
+    Raises:
+        argparse.ArgumentTypeError: Not a Redis URL redis-py can use: another scheme, no host,
+            a port that is not a number from 1 to 65535, a database that is not a number, a
+            bad query option, or whitespace.
+    """
+    shown = shown_url(text)
+    if not text or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in text):
+        raise argparse.ArgumentTypeError(f"expected {_REDIS_FORM}, got {shown!r}")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:  # a port that is not a number, an unclosed [IPv6 address
+        raise argparse.ArgumentTypeError(f"{exc} in {shown!r}: expected {_REDIS_FORM}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _REDIS_SCHEMES or "://" not in text:
+        raise argparse.ArgumentTypeError(f"expected {_REDIS_FORM}, got {shown!r}")
+    if scheme == "unix":
+        if not parts.path or parts.path == "/":
+            raise argparse.ArgumentTypeError(f"no socket path in {shown!r}: {_REDIS_FORM}")
+    else:
+        if not parts.hostname:
+            raise argparse.ArgumentTypeError(f"no host in {shown!r}: expected {_REDIS_FORM}")
+        if port == 0 or (parts.netloc.endswith(":") and port is None):
+            raise argparse.ArgumentTypeError(
+                f"the port must be a number from 1 to 65535 in {shown!r}"
+            )
+        db = parts.path.strip("/")
+        if db and not (db.isascii() and db.isdigit()):
+            raise argparse.ArgumentTypeError(
+                f"the database must be a number (/0, /1, ...), got {db!r} in {shown!r}"
+            )
+    try:
+        from redis.connection import parse_url  # the extra's redis-py: its query options
+    except ImportError:  # pragma: no cover - without the extra the command says so
+        return text
+    try:
+        parse_url(text)  # type: ignore[no-untyped-call]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} in {shown!r}") from None
     return text
 
 
@@ -162,14 +223,63 @@ async def worker_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -
     except ImportError:
         print(f"plexy-async worker: {_EXTRA_HINT}", file=err)
         return EXIT_USAGE
-    if not os.environ.get("PLEXY_BATCH_SECRET"):
-        print("plexy-async worker: set PLEXY_BATCH_SECRET (the coordinator's)", file=err)
+    problem = _worker_problem(args)
+    if problem is None:
+        problem = await _redis_problem(args.broker)
+    if problem is not None:
+        print(f"plexy-async worker: {problem}", file=err)
         return EXIT_USAGE
     out.flush()
     err.flush()
     argv = worker_argv(args)
     os.execve(argv[0], argv, worker_environment(args))  # does not return
     return EXIT_USAGE  # pragma: no cover
+
+
+def _worker_problem(args: argparse.Namespace) -> str | None:
+    """What in the worker's environment would make each taskiq process die at its start
+    (None: nothing): the API settings, read as ``PlexyClient`` reads them (no connection is
+    opened), and the batch secret."""
+    from plexy_async._core.config import (
+        ENV_API_KEY,
+        ENV_BASE_URL,
+        ENV_ENVIRONMENT,
+        ClientConfig,
+    )
+    from plexy_async.errors import ConfigurationError
+
+    env = worker_environment(args)
+    if not (env.get(ENV_API_KEY) or "").strip():
+        return f"set {ENV_API_KEY} (the API key the workers send the chunks with)"
+    try:
+        ClientConfig.resolve(env=env)
+    except ConfigurationError as exc:
+        text = str(exc).splitlines()[0]
+        named = [name for name in (ENV_ENVIRONMENT, ENV_BASE_URL) if env.get(name)]
+        if "API key" in text or not named:
+            named = [ENV_API_KEY]
+        return f"{text} (check {' and '.join(named)})"
+    if not env.get("PLEXY_BATCH_SECRET"):
+        return "set PLEXY_BATCH_SECRET (the coordinator's)"
+    return None
+
+
+async def _redis_problem(url: str) -> str | None:
+    """Why Redis at ``url`` cannot be used (a ``PING`` within a few seconds), or None."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    redis = Redis.from_url(
+        url, socket_connect_timeout=_PING_TIMEOUT, socket_timeout=_PING_TIMEOUT, retry=None
+    )
+    try:
+        await redis.ping()
+    except (RedisError, OSError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"--broker {shown_url(url)}: cannot reach Redis: {text}"
+    finally:
+        await redis.aclose()
+    return None
 
 
 async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -222,26 +332,43 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
             ttl=args.ttl,
             queue=args.queue,
             settle_rounds=max(args.settle_rounds, 0),
+            no_worker_after=_no_worker_after(),
         )
-    except (ConfigurationError, InputError, OSError) as exc:
+    except (ConfigurationError, InputError, OSError, ValueError) as exc:
         print(f"plexy-async batch: {exc}", file=err)
         return EXIT_USAGE
+    broker = shown_url(args.broker)
+    existed = False
+    display: Any = None
     try:
         async with coordinator:
             existed = await coordinator.prepare()
             kicked = await coordinator.produce()
             total = coordinator.total or 0
+            before = coordinator.done_before
             print(
                 f"batch {coordinator.batch_id!r}: {total:,} records, {kicked:,} chunk(s) kicked"
-                + (" (picked up from Redis)" if existed else ""),
+                + (
+                    f" (picked up from Redis: {before:,} line(s) done before; the progress "
+                    "counts this run's)"
+                    if existed
+                    else ""
+                ),
                 file=err,
                 flush=True,
             )
-            display = make_display(args.progress, err, total=total, label=coordinator.batch_id)
+            display = make_display(
+                args.progress, err, total=max(total - before, 0), label=coordinator.batch_id
+            )
+            no_worker = (
+                f"no worker is reading {args.queue!r} on {broker}: start `plexy-async worker "
+                f"--broker {broker}` (with the same {ENV_BATCH_SECRET}) where the input file is"
+            )
             follow = asyncio.create_task(
                 coordinator.follow(
                     lambda: display.update(coordinator.stats),
                     on_error=lambda text: print(f"\nworker error: {text}", file=err, flush=True),
+                    on_no_worker=lambda: print(f"\n{no_worker}", file=err, flush=True),
                 )
             )
             restore = on_interrupt(lambda: _cancel(follow))
@@ -252,11 +379,19 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
                 if current is not None and current.cancelling():
                     raise
                 display.close(coordinator.stats)
-                print(
-                    "\ncoordinator stopped: the workers go on; run the same command again to "
-                    "follow the batch and write its journal",
-                    file=out,
-                )
+                if await coordinator.workers_reading():
+                    print(
+                        "\ncoordinator stopped: the workers go on; run the same command again "
+                        "to follow the batch and write its journal",
+                        file=out,
+                    )
+                else:
+                    print(
+                        f"\ncoordinator stopped: no worker is reading the batch's chunks, they "
+                        f"wait in Redis; start `plexy-async worker --broker {broker}`, then run "
+                        "the same command again to follow the batch and write its journal",
+                        file=out,
+                    )
                 return EXIT_INTERRUPTED
             finally:
                 restore()
@@ -265,10 +400,22 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
             errors = await coordinator.errors()
     except (ConfigurationError, InputError, OSError) as exc:
         print(f"plexy-async batch: {exc}", file=err)
-        return EXIT_USAGE
+        return EXIT_ITEMS if coordinator.kicked else EXIT_USAGE
     except RedisError as exc:
-        print(f"plexy-async batch: Redis at {args.broker}: {exc}", file=err)
-        return EXIT_USAGE
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if not (coordinator.kicked or existed):
+            print(f"plexy-async batch: Redis at {broker}: {text}", file=err)
+            return EXIT_USAGE
+        if display is not None:
+            display.close(coordinator.stats)
+        print(
+            f"\nplexy-async batch: lost Redis at {broker}: {text}\n"
+            "the batch goes on: its chunks and outcomes are in Redis, the workers keep what "
+            "they hold; once Redis is back, run the same command again to pick the batch up "
+            "and write its journal",
+            file=err,
+        )
+        return EXIT_ITEMS
     print(summary.format(), file=out)
     print(f"journal: {journal}", file=out)
     for line in errors[:5]:
@@ -284,6 +431,15 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
     if counts[Outcome.FAILED]:
         print("failures are in the journal", file=out)
     return EXIT_OK if summary.all_settled else EXIT_ITEMS
+
+
+def _no_worker_after() -> float:
+    """``$PLEXY_NO_WORKER_AFTER`` seconds (default 10): when to say no worker reads."""
+    raw = os.environ.get(ENV_NO_WORKER_AFTER, "").strip()
+    value = float(raw) if raw else 10.0
+    if not value > 0:
+        raise ValueError(f"${ENV_NO_WORKER_AFTER} must be a positive number, got {raw!r}")
+    return value
 
 
 def _cancel(task: asyncio.Task[None]) -> None:

@@ -29,6 +29,14 @@ summary. What is new:
   that expiry), and ``--max-rate N`` holds the whole batch to N requests per second, evenly
   spaced (GCRA on Redis's clock: see ``_gate``).
 
+What Redis holds. The batch's keys (``plexy:{batch}:*``, see ``_store``) live ``--ttl``
+(default 7 days) after their last write. The shared stream ``plexy_async:chunks`` (``--queue``)
+holds one message per kicked chunk (byte range and counts, no item data): the coordinator
+deletes a batch's messages once every line has a final outcome, and every kick gives the stream
+the batch's ``--ttl`` as its expiry (never shortening a longer one; the coordinator refreshes it
+while it follows), so an abandoned batch's messages go with it. ``plexy_async:chunks:workers``
+notes each worker process's last heartbeat (every 2 s; it expires an hour after the last one).
+
 Redelivery rule. Redis Streams give a message that stays unacknowledged past the idle timeout
 (``PLEXY_BROKER_IDLE_TIMEOUT``, default 600 s) to another worker. A worker takes a message
 only when it has a free slot plus one ahead, so a message waits at most one chunk's run before

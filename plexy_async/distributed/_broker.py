@@ -23,7 +23,17 @@ Two changes to ``RedisStreamBroker``:
   taskiq-redis 1.2.4 claims only after a read that returned new messages, so once the stream is
   drained a dead worker's chunks would wait for the next kick, for ever at the end of a batch.
 * ``kick()`` records the stream id of each chunk's message in the batch's ``msgids`` hash, so
-  the coordinator can delete the batch's messages from the stream once the batch is complete.
+  the coordinator can delete the batch's messages from the stream once the batch is complete,
+  and gives the stream the batch's ttl as its expiry (never shortening a longer one): the
+  messages of an abandoned batch do not stay in Redis for ever.
+* ``listen()`` declares the consumer group again when it is gone (``NOGROUP``: the stream
+  expired while the worker waited), instead of failing.
+
+Heartbeats: every worker process notes itself in ``<queue>:workers`` (a sorted set: consumer
+name -> Redis's clock, in seconds) every 2 s, and leaves it on shutdown; the coordinator counts
+the members seen lately to tell "no worker runs" from "the workers are slow". (``XINFO
+CONSUMERS`` cannot tell: Redis 7.0 lists a consumer only once a read served it a message, and a
+dead worker's consumer stays in the group.) The set expires an hour after the last beat.
 
 The consumer group reads the stream from its start (``consumer_id="0"``): chunks kicked before
 any worker ever started are not skipped.
@@ -36,6 +46,7 @@ from collections.abc import AsyncGenerator
 from typing import Any, Final
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 from taskiq import AckableMessage
 from taskiq.message import BrokerMessage
 from taskiq_redis import RedisStreamBroker
@@ -60,6 +71,56 @@ TASK_NAME: Final = "plexy_async.distributed.run_chunk"
 TASK_LABELS: Final = {"ack_type": "manual"}
 _BATCH_LABEL: Final = "plexy_batch"
 _CHUNK_LABEL: Final = "plexy_chunk"
+_TTL_LABEL: Final = "plexy_ttl"
+
+# EXPIRE that never shortens: a key without an expiry (TTL -1) or a shorter one gets ARGV[1] s
+_EXTEND_LUA: Final = """
+local left = redis.call('TTL', KEYS[1])
+if left == -2 then return 0 end
+if left < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) return 1 end
+return 0
+"""
+
+
+HEARTBEAT_EVERY: Final = 2.0  # seconds between two beats of a worker process
+_BEAT_LUA: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZADD', KEYS[1], string.format('%.6f', now), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.6f', now - 3600))
+redis.call('EXPIRE', KEYS[1], 3600)
+return 1
+"""
+_LIVE_LUA: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+return redis.call('ZCOUNT', KEYS[1], string.format('%.6f', now - tonumber(ARGV[1])), '+inf')
+"""
+
+
+def workers_key(queue: str) -> str:
+    """The sorted set of the worker processes that read ``queue`` (see the module's docstring)."""
+    return f"{queue}:workers"
+
+
+async def heartbeat(redis: Any, queue: str, name: str) -> None:
+    """Note that worker ``name`` runs now (on Redis's clock)."""
+    await redis.eval(_BEAT_LUA, 1, workers_key(queue), name)
+
+
+async def leave(redis: Any, queue: str, name: str) -> None:
+    """Worker ``name`` stops: it no longer counts."""
+    await redis.zrem(workers_key(queue), name)
+
+
+async def live_workers(redis: Any, queue: str, within: float) -> int:
+    """Worker processes of ``queue`` whose last beat is at most ``within`` seconds old."""
+    return int(await redis.eval(_LIVE_LUA, 1, workers_key(queue), str(within)))
+
+
+async def extend_expiry(redis: Any, key: str, seconds: int) -> None:
+    """Give ``key`` an expiry of ``seconds`` unless it has a longer one (nothing if absent)."""
+    await redis.eval(_EXTEND_LUA, 1, key, str(int(seconds)))
 
 
 class ChunkBroker(RedisStreamBroker):
@@ -104,6 +165,9 @@ class ChunkBroker(RedisStreamBroker):
             if batch is not None and chunk is not None:
                 ident = message_id.decode() if isinstance(message_id, bytes) else message_id
                 await redis.hset(BatchKeys(str(batch)).msgids, str(chunk), str(ident))
+            ttl = message.labels.get(_TTL_LABEL)
+            if ttl:
+                await extend_expiry(redis, queue_name, int(ttl))
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         """New messages, and after every read (empty or not) one idle message of another
@@ -111,14 +175,20 @@ class ChunkBroker(RedisStreamBroker):
         async with Redis(connection_pool=self.connection_pool) as connection:
             redis: Any = connection  # redis-py's result types union sync and async
             while True:
-                fetched = await redis.xreadgroup(
-                    self.consumer_group_name,
-                    self.consumer_name,
-                    {self.queue_name: ">"},
-                    block=self.block,
-                    noack=False,
-                    count=self.count,
-                )
+                try:
+                    fetched = await redis.xreadgroup(
+                        self.consumer_group_name,
+                        self.consumer_name,
+                        {self.queue_name: ">"},
+                        block=self.block,
+                        noack=False,
+                        count=self.count,
+                    )
+                except ResponseError as exc:
+                    if "NOGROUP" not in str(exc):
+                        raise
+                    await self._declare_consumer_group()  # the stream expired: start it again
+                    continue
                 for stream, messages in fetched or []:
                     for message_id, fields in messages:
                         yield AckableMessage(
@@ -141,9 +211,13 @@ class ChunkBroker(RedisStreamBroker):
                     )
 
 
-def chunk_labels(batch_id: str, index: int) -> dict[str, Any]:
-    """The labels of chunk ``index``'s message: manual acknowledgement, and where it belongs."""
-    return {**TASK_LABELS, _BATCH_LABEL: batch_id, _CHUNK_LABEL: index}
+def chunk_labels(batch_id: str, index: int, ttl: int | None = None) -> dict[str, Any]:
+    """The labels of chunk ``index``'s message: manual acknowledgement, where it belongs, and
+    the expiry (seconds) its kick gives the stream."""
+    labels: dict[str, Any] = {**TASK_LABELS, _BATCH_LABEL: batch_id, _CHUNK_LABEL: index}
+    if ttl:
+        labels[_TTL_LABEL] = ttl
+    return labels
 
 
 def env_float(name: str, default: float) -> float:

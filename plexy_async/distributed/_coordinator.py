@@ -12,6 +12,14 @@ lines without a final outcome, or when it is queued but its message is gone from
 chunk queued with its message in the stream is not kicked again: a worker will get it, or claim
 it after the idle timeout. A chunk whose lines all have final outcomes is never kicked again:
 so a coordinator killed and restarted picks the batch up where it was.
+
+Every kick gives the shared stream the batch's ttl as its expiry (never shortening a longer
+one), and ``follow()`` refreshes it with the batch's keys once a minute.
+
+No worker: when the batch's counters have not moved for ``no_worker_after`` seconds (default
+10) and no worker process has beaten for as long (``_broker``'s heartbeats: every worker notes
+itself every 2 s), ``follow()`` calls ``on_no_worker`` (then again every minute while it
+lasts). A shared 429 pause is not mistaken for it.
 """
 
 from __future__ import annotations
@@ -33,7 +41,14 @@ from plexy_async.batch._input import InputFile
 from plexy_async.batch._journal import JOURNAL_VERSION, Outcome
 from plexy_async.batch._shared import key_check, now_iso
 from plexy_async.batch._stats import BatchStats, BatchSummary
-from plexy_async.distributed._broker import DEFAULT_QUEUE, TASK_NAME, ChunkBroker, chunk_labels
+from plexy_async.distributed._broker import (
+    DEFAULT_QUEUE,
+    TASK_NAME,
+    ChunkBroker,
+    chunk_labels,
+    extend_expiry,
+    live_workers,
+)
 from plexy_async.distributed._chunks import Chunk, Layout, layout_of, scan_chunks
 from plexy_async.distributed._store import (
     DEFAULT_TTL,
@@ -45,6 +60,8 @@ from plexy_async.errors import ConfigurationError
 
 DEFAULT_CHUNK_SIZE: Final = 100
 DEFAULT_SETTLE_ROUNDS: Final = 2
+DEFAULT_NO_WORKER_AFTER: Final = 10.0  # seconds without progress nor a reading worker
+NO_WORKER_REPEAT: Final = 60.0  # seconds between two "no worker" notices
 # settings a batch id run again must keep: the chunks and the keys depend on them
 _FIXED: Final = ("operation", "input", "format", "key_check", "chunk_size", "options")
 
@@ -65,11 +82,15 @@ class Coordinator:
         ttl: Seconds every key of the batch lives after its last write.
         queue: The stream's key (the workers' ``PLEXY_BROKER_QUEUE``).
         settle_rounds: Times chunks with lines in doubt or rate-limited are kicked again.
+        no_worker_after: Seconds without progress nor a reading worker before ``follow()``
+            calls ``on_no_worker``.
 
     Attributes:
-        stats: Counters for a progress display: ``skipped`` holds the lines done before this
-            coordinator started, ``counts`` those done since.
+        stats: Counters for a progress display, this run's only: ``counts`` are the outcomes
+            recorded since this coordinator started (``skipped`` stays 0), so with a display
+            whose total is ``total - done_before`` the share and the counts agree.
         total: Input records (known once ``produce()`` returned).
+        done_before: Lines with an outcome when this coordinator started (a picked-up batch).
         kicked: Chunks this coordinator kicked.
 
     Raises:
@@ -91,6 +112,7 @@ class Coordinator:
         ttl: int = DEFAULT_TTL,
         queue: str = DEFAULT_QUEUE,
         settle_rounds: int = DEFAULT_SETTLE_ROUNDS,
+        no_worker_after: float = DEFAULT_NO_WORKER_AFTER,
     ) -> None:
         if chunk_size < 1 or concurrency < 1 or ttl < 60:
             raise ConfigurationError("chunk size and concurrency must be >= 1, ttl >= 60 s")
@@ -106,8 +128,10 @@ class Coordinator:
         self.max_rate = max_rate
         self.ttl = ttl
         self.settle_rounds = settle_rounds
+        self.no_worker_after = no_worker_after
         self.stats = BatchStats()
         self.total: int | None = None
+        self.done_before = 0
         self.kicked = 0
         self._key_check = key_check(secret, batch_id)
         self._redis: Any = Redis.from_url(url, decode_responses=True)
@@ -175,7 +199,7 @@ class Coordinator:
         await self.store.set_meta(mine)
         progress = await self.store.progress()
         self._base = dict(progress.counts)
-        self.stats.skipped = progress.lines
+        self.done_before = progress.lines
         self.stats.started = time.monotonic()
         return existed
 
@@ -236,7 +260,7 @@ class Coordinator:
         await self._redis.hdel(self.store.keys.msgids, str(chunk.index))
         await self.store.mark_kicked(chunk.index)
         kicker: AsyncKicker[Any, Any] = AsyncKicker(
-            TASK_NAME, self.broker, chunk_labels(self.batch_id, chunk.index)
+            TASK_NAME, self.broker, chunk_labels(self.batch_id, chunk.index, self.ttl)
         )
         await kicker.kiq(batch_id=self.batch_id, chunk=chunk.to_payload())
         self.kicked += 1
@@ -246,11 +270,13 @@ class Coordinator:
         on_progress: Callable[[], None] | None = None,
         *,
         on_error: Callable[[str], None] | None = None,
+        on_no_worker: Callable[[], None] | None = None,
         interval: float = 0.25,
     ) -> None:
         """Wait until every chunk is done, re-kicking chunks left with lines in doubt or
-        rate-limited up to ``settle_rounds`` times; call ``on_progress`` after each poll, and
-        ``on_error`` with each new worker error (a refused chunk: another secret, another file).
+        rate-limited up to ``settle_rounds`` times; call ``on_progress`` after each poll,
+        ``on_error`` with each new worker error (a refused chunk: another secret, another file),
+        and ``on_no_worker`` when no worker reads the stream (see the module's docstring).
 
         Raises:
             redis.RedisError: Redis failed.
@@ -261,9 +287,13 @@ class Coordinator:
         touched = time.monotonic()
         seen = set(await self.store.errors())
         polls = 0
+        moved = time.monotonic()  # when the counters last changed
+        last: tuple[int, int] | None = None
+        notified = -NO_WORKER_REPEAT
         while True:
             if time.monotonic() - touched > 60:
                 await self.store.touch()
+                await extend_expiry(self._redis, self.broker.queue_name, self.ttl)
                 touched = time.monotonic()
             polls += 1
             if on_error is not None and polls % 4 == 0:
@@ -275,6 +305,18 @@ class Coordinator:
             if on_progress is not None:
                 on_progress()
             progress = await self.store.progress()
+            now = time.monotonic()
+            if (progress.lines, progress.chunks_done) != last:
+                last, moved = (progress.lines, progress.chunks_done), now
+            elif (
+                on_no_worker is not None
+                and now - moved >= self.no_worker_after
+                and now - notified >= NO_WORKER_REPEAT
+                and not await self.store.paused_for()
+                and not await self.workers_reading()
+            ):
+                notified = now
+                on_no_worker()
             if progress.chunks_done >= chunks:
                 unsettled = await self._unsettled()
                 if not unsettled or rounds >= self.settle_rounds:
@@ -288,11 +330,19 @@ class Coordinator:
         """Bring ``stats`` up to date from Redis."""
         progress = await self.store.progress()
         for outcome in Outcome:
+            # a line in doubt before this run and settled now counts once, under its new outcome
             self.stats.counts[outcome] = max(progress.counts[outcome] - self._base[outcome], 0)
-        # lines done before this coordinator started stay in ``skipped``; a line that was in
-        # doubt then and is settled now moves from one count to another
-        self.stats.skipped = max(progress.lines - self.stats.processed, 0)
         self.stats.rate_limit_pauses = progress.pauses
+
+    async def workers_reading(self, within: float | None = None) -> bool:
+        """Whether a worker process of the stream beat in the last ``within`` seconds (default
+        ``no_worker_after``; see ``_broker``'s heartbeats).
+
+        Raises:
+            redis.RedisError: Redis failed.
+        """
+        seconds = self.no_worker_after if within is None else within
+        return await live_workers(self._redis, self.broker.queue_name, seconds) > 0
 
     async def _unsettled(self) -> list[Chunk]:
         state, final, _ = await self.store.chunk_view()
@@ -360,6 +410,7 @@ class Coordinator:
         if settled:
             await self._drop_messages()
         await self.store.touch()
+        await extend_expiry(self._redis, self.broker.queue_name, self.ttl)
         return summary
 
     def _run_line(self, chunks: int, kicks: int) -> dict[str, Any]:

@@ -38,10 +38,15 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
 
 import attrs
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from plexy_async.batch._journal import FINISHED, Outcome
 from plexy_async.distributed._chunks import Chunk
+
+#: A worker's Redis connections at most, and the seconds a call waits for a free one (a chunk's
+#: lines that end at once queue for a connection rather than fail: see ``worker_redis``).
+WORKER_CONNECTIONS: Final = 16
+CONNECTION_WAIT: Final = 60.0
 
 #: Outcomes that settle a line for good: a redelivered chunk does not send it again.
 FINAL: Final = frozenset(FINISHED | {Outcome.REJECTED})
@@ -375,6 +380,23 @@ class OutcomeStore:
 
     async def set_message_id(self, index: int, message_id: str) -> None:
         await self.redis.hset(self.keys.msgids, str(index), message_id)
+
+
+def worker_redis(
+    url: str, *, connections: int = WORKER_CONNECTIONS, wait: float = CONNECTION_WAIT
+) -> Redis:
+    """A worker's Redis client (``decode_responses=True``): at most ``connections`` at once,
+    over redis-py's ``BlockingConnectionPool``, whose callers wait up to ``wait`` seconds for a
+    free connection (redis-py's default pool fails at once past 100, which 200 lines of a chunk
+    ending together reach: ``MaxConnectionsError``).
+
+    Raises:
+        ValueError: ``url`` is not a Redis URL.
+    """
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=connections, timeout=wait, decode_responses=True
+    )
+    return Redis.from_pool(pool)
 
 
 def now_epoch() -> float:

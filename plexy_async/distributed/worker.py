@@ -12,7 +12,9 @@ into the environment below. Each worker process reads (see ``_broker`` for the b
 
 Each process holds one ``PlexyClient`` for its whole life (opened on taskiq's worker startup
 event, closed on its shutdown event), and one Redis client for the outcome store, the shared
-pause and ``--max-rate``.
+pause, ``--max-rate`` and the heartbeats (``_broker``): a bounded pool (16 connections) whose
+callers wait for a free connection, so a chunk whose lines all end at once records them all
+(``_store.worker_redis``).
 
 Acknowledgement: the chunk's message is labelled ``ack_type=manual``; the task acknowledges it
 after its last line is recorded and the chunk marked done. A task that raises (Redis down, the
@@ -23,11 +25,13 @@ idle timeout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from typing import Any, Final
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from taskiq import Context, TaskiqDepends, TaskiqEvents, TaskiqState
 
 from plexy_async._client import PlexyClient
@@ -40,15 +44,18 @@ from plexy_async.distributed._broker import (
     ENV_BROKER_URL,
     ENV_WORKER_CHUNKS,
     ENV_WORKER_CONCURRENCY,
+    HEARTBEAT_EVERY,
     TASK_LABELS,
     TASK_NAME,
     ChunkBroker,
     broker_from_env,
     env_int,
+    heartbeat,
+    leave,
 )
 from plexy_async.distributed._chunks import Chunk
 from plexy_async.distributed._gate import BatchGate, trace_config
-from plexy_async.distributed._store import OutcomeStore
+from plexy_async.distributed._store import OutcomeStore, worker_redis
 from plexy_async.distributed._work import BatchSettings, SecretMismatchError, run_chunk
 
 __all__ = ["broker", "run_chunk_task"]
@@ -68,12 +75,13 @@ class _WorkerState:
         self.url = url
         self.chunk_concurrency = max(concurrency // chunks, 1)
         self.slots = asyncio.Semaphore(chunks)
-        self.redis: Redis = Redis.from_url(url, decode_responses=True)
+        self.redis: Redis = worker_redis(url)  # callers wait for a connection, never fail
         self.client = PlexyClient(
             pool=PoolLimits(limit=concurrency, limit_per_host=concurrency),
             trace_configs=[trace_config()],
         )
         self._batches: dict[str, tuple[BatchSettings, OutcomeStore, BatchGate]] = {}
+        self._beat = asyncio.create_task(self._beats())
 
     async def batch(self, batch_id: str) -> tuple[BatchSettings, OutcomeStore, BatchGate]:
         known = self._batches.get(batch_id)
@@ -85,7 +93,21 @@ class _WorkerState:
             self._batches[batch_id] = known
         return known
 
+    async def _beats(self) -> None:
+        """Tell the coordinators this process runs (``_broker.heartbeat``), every 2 s."""
+        while True:
+            try:
+                await heartbeat(self.redis, broker.queue_name, broker.consumer_name)
+            except RedisError as exc:  # Redis away: the reads fail too, and say so
+                log.debug("heartbeat failed: %s", exc)
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
     async def close(self) -> None:
+        self._beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._beat
+        with contextlib.suppress(RedisError):
+            await leave(self.redis, broker.queue_name, broker.consumer_name)
         await self.client.aclose()
         await self.redis.aclose()
 
