@@ -21,6 +21,7 @@ import aiohttp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from process_support import run_to_end
 
 from plexy_async import Amount, CardDetails, PlexyClient
 from plexy_async.cli import build_parser
@@ -153,8 +154,7 @@ async def test_batch_against_faulty_mock_charges_each_succeeded_item_once(
             "--journal", str(journal), "--progress", "none", "--concurrency", "8",
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        async with asyncio.timeout(90):
-            out, err = await batch.communicate()
+        out, err = await run_to_end(batch, 90)
         ledger = await admin(http, mock, "/_mock/ledger?requests=1000")
 
     items = [r for r in map(json.loads, journal.read_text().splitlines()) if r["event"] == "item"]
@@ -298,8 +298,7 @@ async def test_test_cards_in_help_and_banner_behave_as_listed(
     helped = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "plexy_async", "mock", "--help", stdout=asyncio.subprocess.PIPE
     )
-    async with asyncio.timeout(STARTUP):
-        help_text = (await helped.communicate())[0].decode()
+    help_text = (await run_to_end(helped, STARTUP))[0].decode()
     assert helped.returncode == 0
     for kind in KINDS:
         assert kind in help_text

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from batch_support import SECRET, item_records
+from process_support import run_to_end
 
 from plexy_async.batch._input import SPECS
 from plexy_async.testing import MockPlexy
@@ -38,8 +39,7 @@ async def cli(mock: MockPlexy | None, *argv: str) -> tuple[int, str, str]:
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
-    async with asyncio.timeout(60):
-        out, err = await process.communicate()
+    out, err = await run_to_end(process, 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
