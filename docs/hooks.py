@@ -61,19 +61,19 @@ def _columns(width: str) -> Iterator[None]:
 
 
 def _test_cards() -> str:
-    from plexy_async.testing import _checkout
+    from plexy_async.testing import _cards
 
     rows = [
         "| Card number | Outcome | `refusalReason` | `refusalReasonCode` | Raw reason |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for number, (reason, code, raw) in _checkout._REFUSALS.items():
+    for number, (reason, code, raw) in _cards.REFUSALS.items():
         rows.append(f"| `{number}` | Refused | {reason} | `{code}` | `{raw}` |")
     rows.append(
-        f"| `{_checkout.THREE_DS_CARD}` | `RedirectShopper` (3-D Secure): complete it with "
+        f"| `{_cards.THREE_DS_CARD}` | `RedirectShopper` (3-D Secure): complete it with "
         "`mock.redirect_result_for(psp_reference)` | | | |"
     )
-    reason, code, raw = _checkout._CVC_DECLINED
+    reason, code, raw = _cards.CVC_DECLINED
     rows.append(f"| any card with CVC `000` | Refused | {reason} | `{code}` | `{raw}` |")
     rows.append("| any other Luhn-valid number | `Authorised` | | | |")
     return "\n".join(rows)

@@ -67,12 +67,19 @@ async def test_a_resume_that_reads_a_line_otherwise_keeps_its_outcome(
         charges = len(mock.ledger.charges)
         mock.faults.clear()
 
+        key = last_records(journal)[item.id].get("key")
         misread = InvalidItem(line=item.line, reason="line 1: amount has 2 decimals", id=item.id)
         wrong = Batch(batch_id="b-mistake", secret=SECRET, journal=journal, resume=True)
         async with client_for(mock, wrong) as plexy:
             summary = await wrong.run(plexy, [misread], "payments.create")
-        assert summary.skipped == 1 and summary.counts[Outcome.REJECTED] == 0
-        assert last_records(journal)[item.id]["outcome"] == earlier.value
+        assert summary.counts[Outcome.REJECTED] == 0
+        last = last_records(journal)[item.id]
+        assert last["outcome"] == earlier.value
+        if earlier is Outcome.IN_DOUBT:  # still unsettled, shown as such, with its key
+            assert summary.counts[Outcome.IN_DOUBT] == 1 and summary.skipped == 0
+            assert last["key"] == key and "not sent again" in last["error"]["message"]
+        else:
+            assert summary.skipped == 1
 
         if earlier is not Outcome.IN_DOUBT:  # settled: the right resume leaves it alone
             right = Batch(batch_id="b-mistake", secret=SECRET, journal=journal, resume=True)
@@ -182,3 +189,47 @@ async def test_the_mock_admin_routes_take_a_bearer_key_too() -> None:
         ):
             async with session.get(f"{mock.url}/_mock/ledger", headers=headers) as answer:
                 assert answer.status == status
+
+
+async def test_resuming_another_inputs_journal_is_refused(tmp_path: Path) -> None:
+    """``batch tuesday.csv --journal monday.csv.journal.jsonl --resume`` would take Tuesday's
+    items for Monday's batch: a shared order number would be skipped as finished, never
+    charged. Refused unless --batch-id says which batch is meant."""
+    monday = spreadsheet(tmp_path / "monday.csv", [f"o-1;10;KZT;{CARD};order-1"])
+    tuesday = spreadsheet(tmp_path / "tuesday.csv", [f"o-1;20;KZT;{CARD};order-1"])
+    journal = f"{monday}.journal.jsonl"
+    async with MockPlexy() as mock:
+        status, _, _ = await cli(mock, "batch", str(monday), "--progress", "none")
+        assert status == EXIT_OK and len(mock.ledger.requests) == 1
+        flags = ["--journal", journal, "--resume", "--progress", "none"]
+        status, _, err = await cli(mock, "batch", str(tuesday), *flags)
+        assert status == EXIT_USAGE
+        assert "belongs to batch 'monday.csv'" in err and "--batch-id monday.csv" in err
+        assert len(mock.ledger.requests) == 1
+        status, _, _ = await cli(mock, "batch", str(tuesday), *flags, "--batch-id", "monday.csv")
+        assert status == EXIT_OK  # said on purpose: Monday's batch, its finished item skipped
+        assert len(mock.ledger.requests) == 1
+
+
+@pytest.mark.parametrize("target", ["input", "folder", "other-csv", "other-batch"])
+async def test_the_coordinator_never_overwrites_what_is_not_its_journal(
+    tmp_path: Path, target: str
+) -> None:
+    """The coordinator replaces its journal at the end: a --journal that is the input, a
+    folder, an unrelated file or another batch's journal is refused before anything is kicked
+    (the broker is never reached: nothing listens on port 9)."""
+    path = spreadsheet(tmp_path / "payments.csv", [f"a;10;KZT;{CARD};order-a"])
+    other = tmp_path / "notes.csv"
+    other.write_text("id,amount\nx,1\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    another = tmp_path / "another.jsonl"
+    another.write_text('{"event":"run","batch_id":"another","version":2}\n')
+    journal = {"input": path, "folder": folder, "other-csv": other, "other-batch": another}[target]
+    before = {p: p.read_bytes() for p in (path, other, another)}
+    status, _, err = await cli(
+        None, "batch", str(path), "--broker", "redis://127.0.0.1:9/0", "--journal", str(journal)
+    )
+    assert status == EXIT_USAGE, err
+    assert "--journal" in err and "Traceback" not in err
+    assert {p: p.read_bytes() for p in before} == before

@@ -237,6 +237,9 @@ def test_the_journal_has_one_line_per_input_line_with_rejections(
     finally:
         kill_group(worker, signal.SIGTERM)
     assert status == 1, _logs(tmp_path)  # rejected lines: exit 1
+    console = (tmp_path / "coordinator.log").read_text()
+    assert "not settled in this run (2):" in console  # their reasons, as a local run shows
+    assert "line 251" in console and "unknown currency" in console
     items = journal_items(tmp_path / "journal.jsonl")
     assert Counter(r["outcome"] for r in items)["rejected"] == 2
     assert sorted(r["line"] for r in items) == [*range(1, 252), 253]

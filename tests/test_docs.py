@@ -274,10 +274,10 @@ def test_cli_help_is_generated_from_the_parser(hooks: ModuleType) -> None:
 
 
 def test_test_cards_are_generated_from_the_mock(hooks: ModuleType) -> None:
-    from plexy_async.testing import _checkout
+    from plexy_async.testing import _cards
 
     table = hooks.on_page_markdown("<!-- generated: test-cards -->")
-    for number in [*_checkout._REFUSALS, _checkout.THREE_DS_CARD]:
+    for number in [*_cards.REFUSALS, _cards.THREE_DS_CARD]:
         assert f"`{number}`" in table
     assert "CVC `000`" in table
 

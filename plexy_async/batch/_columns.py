@@ -202,6 +202,10 @@ def column_names(
 
 
 def _unknown(cell: str, name: str, accepted: list[str]) -> str:
-    shown = repr(cell.strip()[:40])
-    close = difflib.get_close_matches(name, accepted, n=1)
+    return did_you_mean(repr(cell.strip()[:40]), name, accepted)
+
+
+def did_you_mean(shown: str, name: str, accepted: Collection[str]) -> str:
+    """``shown``, and the accepted name closest to ``name`` if one is close enough."""
+    close = difflib.get_close_matches(name, sorted(accepted), n=1)
     return f"{shown} (did you mean {close[0]}?)" if close else shown

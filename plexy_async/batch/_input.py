@@ -31,7 +31,6 @@ aside).
 from __future__ import annotations
 
 import csv
-import difflib
 import json
 import os
 import re
@@ -50,6 +49,7 @@ from plexy_async.batch._columns import (
     Column,
     column_names,
     detect_delimiter,
+    did_you_mean,
     split_header,
 )
 from plexy_async.batch._input_errors import InputError, RowError
@@ -418,11 +418,7 @@ class InputFile:
 
 
 def _suggest(unknown: list[str], known: frozenset[str]) -> str:
-    parts = []
-    for name in unknown:
-        close = difflib.get_close_matches(name, sorted(known), n=1)
-        parts.append(f"{name} (did you mean {close[0]}?)" if close else name)
-    return ", ".join(parts)
+    return ", ".join(did_you_mean(name, name, known) for name in unknown)
 
 
 def _text(name: str, value: Any) -> str:

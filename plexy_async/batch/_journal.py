@@ -74,6 +74,11 @@ PROBLEMS: Final = frozenset(
 )
 
 
+def journal_line(record: Mapping[str, Any]) -> str:
+    """One journal line: compact JSON, UTF-8 as it is, ``\\n`` at its end."""
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
 class JournalWriter:
     """Appends one JSON line per call and flushes it (``fsync=True`` also syncs it to disk)."""
 
@@ -88,7 +93,7 @@ class JournalWriter:
                 self._file.write("\n")
 
     def write(self, record: dict[str, Any]) -> None:
-        self._file.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n")
+        self._file.write(journal_line(record))
         self._file.flush()
         if self._fsync:
             os.fsync(self._file.fileno())

@@ -21,6 +21,7 @@ from plexy_async._core.protocol import mask_card_numbers
 from plexy_async.batch._flow import Gate, Source
 from plexy_async.batch._items import BatchItem, InvalidItem, Item, Operation
 from plexy_async.batch._journal import (
+    FINISHED,
     JOURNAL_VERSION,
     JournalState,
     JournalWriter,
@@ -353,23 +354,26 @@ class Batch:
             if item is None or self._stopping:
                 return  # an item taken but not started is not journalled: a resume sends it
             if isinstance(item, InvalidItem):
-                if self._sent_before(item):  # a line read otherwise now: its outcome stands
+                earlier = self._sent_before(item)
+                if earlier is None:
+                    self._record_invalid(item)
+                elif earlier in FINISHED:  # a line read otherwise now: its outcome stands
                     self.stats.skipped += 1
                 else:
-                    self._record_invalid(item)
+                    self._record_unsent(item, earlier)
             elif self.resume and self._state.finished(item.id, retry_failed=self.retry_failed):
                 self.stats.skipped += 1
             else:
                 await self._process(item, call)
 
-    def _sent_before(self, item: InvalidItem) -> bool:
-        """Whether a resumed batch's earlier run sent this line's item: read differently now
-        (other flags, an edited file), it must not be journalled as rejected over a charge, nor
-        become sendable again once fixed."""
+    def _sent_before(self, item: InvalidItem) -> Outcome | None:
+        """How a resumed batch's earlier run left this line's item, if it sent it (None: it
+        did not). A line read differently now (other flags, an edited file) must not be
+        journalled as rejected over a charge."""
         if not self.resume or item.id is None:
-            return False
+            return None
         earlier = self._state.outcomes.get(item.id)
-        return earlier is not None and earlier is not Outcome.REJECTED
+        return None if earlier is Outcome.REJECTED else earlier
 
     async def _process(self, item: BatchItem, call: Operation) -> None:
         state = self._state
@@ -452,12 +456,7 @@ class Batch:
         cancelled in flight without the trace config's hooks). The latency of a cancelled item
         is journalled, but kept out of the percentiles: it measures the wait for the cancel."""
         seconds = time.monotonic() - started
-        stats = self.stats
-        stats.counts[outcome] += 1
-        if attempts is not None:
-            stats.retries += max(attempts - 1, 0)
-        if not cancelled:
-            stats.latency.add(seconds)
+        self.stats.add_item(outcome, attempts, seconds, cancelled=cancelled)
         if self._writer is None:
             return
         record: dict[str, Any] = {
@@ -478,6 +477,30 @@ class Batch:
         if error is not None:
             record["error"] = error
         self._writer.write(record)
+
+    def _record_unsent(self, item: InvalidItem, earlier: Outcome) -> None:
+        """An item left in doubt or rate-limited whose line no longer reads: it stays so, with
+        its key (counted and journalled as such, not skipped), to be sent once the line is
+        fixed."""
+        self.stats.counts[earlier] += 1
+        if self._writer is not None:
+            reason = mask_card_numbers(item.reason)
+            self._writer.write(
+                {
+                    "event": "item",
+                    "id": item.id,
+                    "line": item.line,
+                    "outcome": earlier.value,
+                    "key": self._state.resend_key(item.id or ""),
+                    "attempts": 0,
+                    "error": {
+                        "type": "InvalidInput",
+                        "message": f"{reason}: not sent again; it was sent before and stays "
+                        f"{earlier.value.replace('_', ' ')} until the line reads again",
+                    },
+                    "at": _now(),
+                }
+            )
 
     def _record_invalid(self, item: InvalidItem) -> None:
         self.stats.counts[Outcome.REJECTED] += 1

@@ -98,6 +98,18 @@ class BatchStats:
     started: float | None = None
     ended: float | None = None
 
+    def add_item(
+        self, outcome: Outcome, attempts: int | None, seconds: float, *, cancelled: bool
+    ) -> None:
+        """Count an item's end: its outcome, its extra attempts (``attempts`` None: unknown)
+        and, unless it was cancelled in flight (that measures the wait for the cancel), its
+        latency in seconds."""
+        self.counts[outcome] += 1
+        if attempts is not None:
+            self.retries += max(attempts - 1, 0)
+        if not cancelled:
+            self.latency.add(seconds)
+
     @property
     def processed(self) -> int:
         """Items that ended in this run (skipped ones not included)."""

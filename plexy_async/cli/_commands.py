@@ -49,6 +49,8 @@ from plexy_async.cli._running import (
     EXIT_USAGE,
     JOURNAL_EXIT_NOTE,
     exit_status_help,
+    journal_path_problem,
+    positive_int,
     run_with_progress,
 )
 from plexy_async.cli._words import cli_words
@@ -110,7 +112,7 @@ def _add_batch_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         help=f"a service call (default payments.create; CSV for {', '.join(SPECS)}, "
         "JSON Lines for any call that takes an idempotency key)",
     )
-    batch.add_argument("--concurrency", type=_positive_int, default=32, help="default 32")
+    batch.add_argument("--concurrency", type=positive_int, default=32, help="default 32")
     batch.add_argument("--journal", help="JSON Lines journal (default: INPUT.journal.jsonl)")
     batch.add_argument(
         "--resume",
@@ -150,8 +152,8 @@ def _add_demo_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         epilog=exit_status_help(),
         formatter_class=HelpFormatter,
     )
-    demo.add_argument("--count", type=_positive_int, default=3000, help="payments (default 3000)")
-    demo.add_argument("--concurrency", type=_positive_int, default=64, help="default 64")
+    demo.add_argument("--count", type=positive_int, default=3000, help="payments (default 3000)")
+    demo.add_argument("--concurrency", type=positive_int, default=64, help="default 64")
     demo.add_argument("--journal", help="keep the journal here (default: a temporary file)")
     demo.add_argument("--progress", choices=MODES, default="auto", help="default auto")
     demo.add_argument(
@@ -167,13 +169,6 @@ def _add_demo_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "PLEXY_BASE_URL instead of the mock (refused for the live API; no faults, no ledger "
         f"to reconcile); the merchant account comes from ${ENV_MERCHANT_ACCOUNT}",
     )
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -250,6 +245,13 @@ async def batch_command(args: argparse.Namespace, out: IO[str], err: IO[str]) ->
         batch_id = args.batch_id
         if batch_id is None and args.resume:
             batch_id = read_journal_id(journal)
+            if batch_id is not None and batch_id != Path(args.input).name:
+                raise ConfigurationError(
+                    f"--resume: the journal {journal} belongs to batch {batch_id!r}, not to "
+                    f"{Path(args.input).name} (this input's batch id): its items would be "
+                    f"taken for that batch's; to resume that batch with this file, pass "
+                    f"--batch-id {shlex.quote(batch_id)}"
+                )
         batch = Batch(
             batch_id=Path(args.input).name if batch_id is None else batch_id,
             concurrency=args.concurrency,
@@ -290,15 +292,9 @@ def _check_journal_flags(args: argparse.Namespace, journal: str) -> None:
     """
     if args.retry_failed and not args.resume:
         raise ConfigurationError("--retry-failed goes with --resume")
-    if os.path.exists(args.input) and os.path.exists(journal) and os.path.samefile(
-        args.input, journal
-    ):
-        raise ConfigurationError(
-            f"--journal {journal} is the input file itself: the journal is written to; give "
-            "it another path"
-        )
-    if os.path.isdir(journal):
-        raise ConfigurationError(f"--journal {journal} is a directory: give a file's path")
+    problem = journal_path_problem(args.input, journal)
+    if problem is not None:
+        raise ConfigurationError(problem)
     exists = os.path.exists(journal)
     quoted = shlex.quote(journal)
     if args.resume and not exists:

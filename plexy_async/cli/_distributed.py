@@ -41,7 +41,9 @@ from plexy_async.cli._running import (
     EXIT_ITEMS,
     EXIT_OK,
     EXIT_USAGE,
+    journal_path_problem,
     on_interrupt,
+    positive_int,
 )
 
 _EXTRA_HINT = "the distributed batch needs the taskiq extra: pip install 'plexy_async[taskiq]'"
@@ -51,13 +53,6 @@ _REDIS_FORM = "redis://HOST:PORT/DB, rediss://HOST:PORT/DB or unix:///PATH/TO/SO
 _PING_TIMEOUT = 5.0  # seconds: the worker's Redis check before taskiq starts
 #: seconds without progress nor a reading worker before the coordinator says so (for tests)
 ENV_NO_WORKER_AFTER = "PLEXY_NO_WORKER_AFTER"
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _positive_float(text: str) -> float:
@@ -131,14 +126,14 @@ def add_worker_parser(commands: Any) -> None:
     )
     worker.add_argument("--broker", required=True, type=_redis_url, help="the Redis URL")
     worker.add_argument(
-        "--processes", type=_positive_int, default=1, help="worker processes (default 1)"
+        "--processes", type=positive_int, default=1, help="worker processes (default 1)"
     )
     worker.add_argument(
-        "--chunks", type=_positive_int, default=2, help="chunks at once per process (default 2)"
+        "--chunks", type=positive_int, default=2, help="chunks at once per process (default 2)"
     )
     worker.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=positive_int,
         default=64,
         help="calls in flight per process, shared by its chunks (default 64)",
     )
@@ -163,16 +158,16 @@ def add_broker_arguments(parser: argparse.ArgumentParser) -> None:
         "--broker", type=_redis_url, help="the Redis URL of the workers (redis://HOST:PORT/DB)"
     )
     group.add_argument(
-        "--chunk-size", type=_positive_int, default=100, help="records per task (default 100)"
+        "--chunk-size", type=positive_int, default=100, help="records per task (default 100)"
     )
     group.add_argument(
         "--max-rate",
-        type=_positive_int,
+        type=positive_int,
         help="requests per second for the whole batch, across all workers",
     )
     group.add_argument(
         "--ttl",
-        type=_positive_int,
+        type=positive_int,
         default=_TTL_DEFAULT,
         help="seconds the batch's keys live in Redis after their last write (default 7 days)",
     )
@@ -285,6 +280,7 @@ async def _redis_problem(url: str) -> str | None:
 async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """The coordinator: kick the chunks, follow the workers, write the journal and summary."""
     try:
+        from plexy_async.distributed._broker import env_float
         from plexy_async.distributed._coordinator import Coordinator
     except ImportError:
         print(f"plexy-async batch --broker: {_EXTRA_HINT}", file=err)
@@ -292,6 +288,7 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
     from plexy_async.batch._input import InputError
     from plexy_async.batch._journal import Outcome
     from plexy_async.batch._runner import ENV_BATCH_SECRET
+    from plexy_async.cli._failures import print_run_problems
     from plexy_async.cli._input_flags import input_options
     from plexy_async.cli._progress import make_display
     from plexy_async.errors import ConfigurationError
@@ -303,7 +300,13 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
         return EXIT_USAGE
 
     journal = args.journal or f"{args.input}.journal.jsonl"
+    batch_id = args.batch_id or Path(args.input).name
     try:
+        problem = journal_path_problem(args.input, journal) or _journal_owner_problem(
+            journal, batch_id
+        )
+        if problem is not None:
+            raise ConfigurationError(problem)
         if args.resume or args.retry_failed:
             raise ConfigurationError(
                 "--resume and --retry-failed are for local runs: with --broker, run the same "
@@ -321,7 +324,7 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
             options["defaults"] = {"merchant_account": merchant}
         coordinator = Coordinator(
             url=args.broker,
-            batch_id=args.batch_id or Path(args.input).name,
+            batch_id=batch_id,
             input=args.input,
             operation=args.operation,
             options=options,
@@ -332,7 +335,7 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
             ttl=args.ttl,
             queue=args.queue,
             settle_rounds=max(args.settle_rounds, 0),
-            no_worker_after=_no_worker_after(),
+            no_worker_after=env_float(ENV_NO_WORKER_AFTER, 10.0),
         )
     except (ConfigurationError, InputError, OSError, ValueError) as exc:
         print(f"plexy-async batch: {exc}", file=err)
@@ -418,6 +421,7 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
         return EXIT_ITEMS
     print(summary.format(), file=out)
     print(f"journal: {journal}", file=out)
+    print_run_problems(journal, out)
     for line in errors[:5]:
         print(f"worker error: {line}", file=out)
     counts = summary.counts
@@ -428,18 +432,26 @@ async def distributed_batch_command(args: argparse.Namespace, out: IO[str], err:
             "them with their original idempotency keys",
             file=out,
         )
-    if counts[Outcome.FAILED]:
-        print("failures are in the journal", file=out)
     return EXIT_OK if summary.all_settled else EXIT_ITEMS
 
 
-def _no_worker_after() -> float:
-    """``$PLEXY_NO_WORKER_AFTER`` seconds (default 10): when to say no worker reads."""
-    raw = os.environ.get(ENV_NO_WORKER_AFTER, "").strip()
-    value = float(raw) if raw else 10.0
-    if not value > 0:
-        raise ValueError(f"${ENV_NO_WORKER_AFTER} must be a positive number, got {raw!r}")
-    return value
+def _journal_owner_problem(journal: str, batch_id: str) -> str | None:
+    """The coordinator writes the whole journal at the end, replacing the file: refuse a file
+    that is not this batch's journal (another batch's, a CSV, anything else), before any kick."""
+    from plexy_async.batch._journal import iter_journal
+
+    if not os.path.exists(journal) or os.path.getsize(journal) == 0:
+        return None
+    owner = next(
+        (r.get("batch_id") for r in iter_journal(journal) if r.get("event") == "run"), None
+    )
+    if owner == batch_id:
+        return None
+    what = f"the journal of batch {owner!r}" if isinstance(owner, str) else "not a batch journal"
+    return (
+        f"--journal {journal} exists and is {what}: the coordinator replaces the file with "
+        f"batch {batch_id!r}'s journal; choose another path"
+    )
 
 
 def _cancel(task: asyncio.Task[None]) -> None:

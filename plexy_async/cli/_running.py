@@ -21,7 +21,9 @@ code  meaning
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 import signal
 import textwrap
 from collections.abc import Callable, Iterable
@@ -144,3 +146,28 @@ def on_interrupt(callback: Callable[[], None]) -> Callable[[], None]:
             loop.remove_signal_handler(sig)
 
     return restore
+
+
+def positive_int(text: str) -> int:
+    """An ``argparse`` type: a whole number of at least 1 (a usage error otherwise)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def journal_path_problem(input_path: str, journal: str) -> str | None:
+    """Why ``journal`` cannot be the journal of a batch reading ``input_path`` (None: it can):
+    it is the input file itself (it would be written to while read), or a folder."""
+    if (
+        os.path.exists(input_path)
+        and os.path.exists(journal)
+        and os.path.samefile(input_path, journal)
+    ):
+        return (
+            f"--journal {journal} is the input file itself: the journal is written to; give it "
+            "another path"
+        )
+    if os.path.isdir(journal):
+        return f"--journal {journal} is a directory: give a file's path"
+    return None

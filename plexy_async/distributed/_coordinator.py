@@ -38,7 +38,7 @@ from redis.asyncio import Redis
 from taskiq.kicker import AsyncKicker
 
 from plexy_async.batch._input import InputFile
-from plexy_async.batch._journal import JOURNAL_VERSION, Outcome
+from plexy_async.batch._journal import JOURNAL_VERSION, Outcome, journal_line
 from plexy_async.batch._shared import key_check, now_iso
 from plexy_async.batch._stats import BatchStats, BatchSummary
 from plexy_async.distributed._broker import (
@@ -437,14 +437,16 @@ class Coordinator:
 
 
 def _write(out: Any, record: Mapping[str, Any]) -> None:
-    out.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n")
+    out.write(journal_line(record))
 
 
 def _count(stats: BatchStats, record: Mapping[str, Any]) -> None:
-    stats.counts[Outcome(record["outcome"])] += 1
-    attempts = record.get("attempts")
-    if isinstance(attempts, int):
-        stats.retries += max(attempts - 1, 0)
-    ms = record.get("ms")
-    if isinstance(ms, (int, float)) and not record.get("error", {}).get("cancelled"):
-        stats.latency.add(ms / 1000)
+    attempts, ms = record.get("attempts"), record.get("ms")
+    seconds = ms / 1000 if isinstance(ms, (int, float)) else None
+    cancelled = seconds is None or bool(record.get("error", {}).get("cancelled"))
+    stats.add_item(
+        Outcome(record["outcome"]),
+        attempts if isinstance(attempts, int) else None,
+        seconds or 0.0,
+        cancelled=cancelled,
+    )

@@ -40,7 +40,7 @@ from typing import Any, Final
 import attrs
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from plexy_async.batch._journal import FINISHED, Outcome
+from plexy_async.batch._journal import FINISHED, Outcome, journal_line
 from plexy_async.distributed._chunks import Chunk
 
 #: A worker's Redis connections at most, and the seconds a call waits for a free one (a chunk's
@@ -210,7 +210,7 @@ def encode_record(record: Mapping[str, Any]) -> tuple[str, bool]:
     """A journal item record as the store keeps it, and whether its outcome is final."""
     outcome = Outcome(str(record["outcome"]))
     final = outcome in FINAL
-    text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    text = journal_line(record).rstrip("\n")
     return f"{'F' if final else 'P'}{outcome.value} {text}", final
 
 

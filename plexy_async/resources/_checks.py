@@ -361,15 +361,14 @@ class ModelSpec(Generic[M]):
         cls: Any = self.cls  # an attrs class: model_spec checked
         fields = [f for f in attrs.fields(cls) if f.init]
         self.slots = tuple(
-            _Slot(f.name, f.alias, f"{self.name}.{f.alias}", kind_of(hints[f.name]))
-            for f in fields
+            _Slot(f.name, f.alias, f"{self.name}.{f.alias}", kind_of(hints[f.name])) for f in fields
         )
         self.keywords = frozenset(f.alias for f in fields)
         self.required = tuple(f.alias for f in fields if f.default is attrs.NOTHING)
-        self.check_instance = self._generate_check_instance()
-        self.build = self._generate_build()
+        self.check_instance = self._make_check_instance()
+        self.build = self._make_build()
 
-    def _generate_build(self) -> Builder[M]:
+    def _make_build(self) -> Builder[M]:
         cls: Any = self.cls
         name_of = {f.alias: f for f in attrs.fields(cls) if f.init}
         # A field that defaults to None is passed to __init__ only when it is not None, so
@@ -407,7 +406,7 @@ class ModelSpec(Generic[M]):
 
         return build
 
-    def _generate_check_instance(self) -> Callable[[Any, str], None]:
+    def _make_check_instance(self) -> Callable[[Any, str], None]:
         slots = self.instance_row = _Slots(self.slots, [False] * len(self.slots))
         names = [s.name for s in self.slots]
         if not names:

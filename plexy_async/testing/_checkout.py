@@ -25,10 +25,6 @@ from ._error_bodies import checkout_error, json_response
 from ._ledger import REQUEST_ID, Charge, State, new_psp_reference
 from ._limits import capped
 
-# Re-exported under their old names: the Pay API surface reads them from here.
-_REFUSALS: Final = REFUSALS
-_CVC_DECLINED: Final = CVC_DECLINED
-
 _PAYMENT_METHODS: Final = {
     "paymentMethods": [
         {"name": "Cards", "type": "scheme", "brands": ["visa", "mc", "amex"]},
@@ -230,7 +226,7 @@ class Checkout:
             raise ValueError(f"session {session_id} is {session.status}, not active")
         paid = _card({"number": card})
         psp = new_psp_reference()
-        refusal = _REFUSALS.get(paid.number)
+        refusal = REFUSALS.get(paid.number)
         result = "Refused" if refusal else "Authorised"
         session.payments.append(
             {
@@ -280,7 +276,7 @@ class Checkout:
             result["additionalData"] = {"authCode": _digits(6)}
             return json_response(result)
         result["paymentMethod"]["brand"] = card.brand
-        refusal = _CVC_DECLINED if card.cvc == "000" else _REFUSALS.get(card.number)
+        refusal = CVC_DECLINED if card.cvc == "000" else REFUSALS.get(card.number)
         if refusal is not None:
             result["resultCode"] = "Refused"
             result["refusalReason"], result["refusalReasonCode"], raw_reason = refusal

@@ -18,8 +18,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .._cards import valid_card_number
-from .._checkout import _CVC_DECLINED, _REFUSALS
+from .._cards import CVC_DECLINED, REFUSALS, valid_card_number
 from .._ledger import Charge
 from ._common import (
     PayError,
@@ -48,9 +47,9 @@ def unwrap(value: Any) -> Any:
 
 def card_decline(number: str, cvc: str | None = None) -> tuple[str, str] | None:
     """``(responseCode, message)`` when the Checkout test card ``number`` declines, else None."""
-    refusal = _REFUSALS.get(number)
+    refusal = REFUSALS.get(number)
     if refusal is None and cvc == "000":
-        refusal = _CVC_DECLINED
+        refusal = CVC_DECLINED
     if refusal is None:
         return None
     code, _, message = refusal[2].partition(" : ")
